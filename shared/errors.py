@@ -1,0 +1,133 @@
+"""One error hierarchy for the whole clinic: raised by the rules, caught once at each edge.
+
+Each error carries a stable `code` for programs and a `message` a receptionist understands;
+`field` names the input at fault where there is one. The edges map the base classes to HTTP
+statuses (InvalidInput 422, NotFound 404, Conflict 409, BookingRefused 422, AuthError 401/403).
+"""
+
+from __future__ import annotations
+
+
+class ClinicError(Exception):
+    code = "clinic_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return {self.field: self.message} if self.field else {}
+
+
+class InvalidInput(ClinicError):
+    """A value is malformed or out of range; nothing was written."""
+
+    code = "invalid_input"
+
+
+class NotFound(ClinicError):
+    code = "not_found"
+
+
+class AuthError(ClinicError):
+    code = "unauthorized"
+
+
+class Forbidden(AuthError):
+    code = "forbidden"
+
+
+class BookingRefused(ClinicError):
+    """The booking rules say no, for a reason that is not another booking in the way."""
+
+    code = "booking_refused"
+
+
+class InactiveResource(BookingRefused):
+    code = "inactive"
+
+
+class NotQualified(BookingRefused):
+    code = "not_qualified"
+
+
+class RoomUnsuitable(BookingRefused):
+    code = "room_unsuitable"
+
+
+class OutsideWorkingHours(BookingRefused):
+    code = "outside_working_hours"
+
+
+class TherapistOnTimeOff(BookingRefused):
+    code = "therapist_time_off"
+
+
+class NotOnSlotGrid(BookingRefused):
+    code = "not_on_slot_grid"
+
+
+class InThePast(BookingRefused):
+    code = "in_the_past"
+
+
+class TooShortNotice(BookingRefused):
+    code = "too_short_notice"
+
+
+class BeyondHorizon(BookingRefused):
+    code = "beyond_horizon"
+
+
+class InvalidTransition(BookingRefused):
+    """E.g. moving a cancelled booking, or completing one that has not started."""
+
+    code = "invalid_transition"
+
+
+class CancellationTooLate(BookingRefused):
+    code = "cancellation_too_late"
+
+
+class Conflict(ClinicError):
+    """Something else already holds what was asked for."""
+
+    code = "conflict"
+
+
+class BookingConflict(Conflict):
+    code = "booking_conflict"
+
+
+class TherapistBusy(BookingConflict):
+    code = "therapist_busy"
+
+
+class RoomBusy(BookingConflict):
+    code = "room_busy"
+
+
+class ClientBusy(BookingConflict):
+    code = "client_busy"
+
+
+class ClosedForBooking(BookingConflict):
+    """A room closure or a clinic holiday is in the way."""
+
+    code = "closed"
+
+
+class NoAvailability(BookingConflict):
+    """No therapist or no room is free for the asked time."""
+
+    code = "no_availability"
+
+
+class DuplicateName(Conflict):
+    code = "duplicate"
+
+
+class IdempotencyMismatch(InvalidInput):
+    code = "idempotency_key_reused"

@@ -1,0 +1,45 @@
+"""SQLModel tables, one module per aggregate; importing this registers them all."""
+
+from shared.models.accounts import ApiKey, User
+from shared.models.bookings import LIVE_STATUSES, Booking, BookingEvent, BookingStatus
+from shared.models.catalog import (
+    Feature,
+    Room,
+    RoomFeature,
+    TherapistSkill,
+    TreatmentFeature,
+    TreatmentType,
+)
+from shared.models.clients import Client
+from shared.models.clinic import Clinic
+from shared.models.idempotency import IdempotencyRecord
+from shared.models.outbox import MessageKind, MessageStatus, OutboxMessage
+from shared.models.staff import Closure, Therapist, TimeOff, WorkingHours
+from shared.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    "LIVE_STATUSES",
+    "ApiKey",
+    "Booking",
+    "BookingEvent",
+    "BookingStatus",
+    "Client",
+    "Clinic",
+    "Closure",
+    "Feature",
+    "IdempotencyRecord",
+    "MessageKind",
+    "MessageStatus",
+    "OutboxMessage",
+    "Room",
+    "RoomFeature",
+    "Therapist",
+    "TherapistSkill",
+    "TimeOff",
+    "TreatmentFeature",
+    "TreatmentType",
+    "UTCDateTime",
+    "User",
+    "WorkingHours",
+    "utcnow",
+]

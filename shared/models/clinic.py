@@ -1,0 +1,28 @@
+"""The clinic itself: one row of settings every rule reads."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, String
+from sqlmodel import Field, SQLModel
+
+
+class Clinic(SQLModel, table=True):
+    __tablename__ = "clinic"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="clinic_single_row"),
+        CheckConstraint("slot_step_minutes > 0", name="clinic_slot_step_positive"),
+    )
+
+    id: int | None = Field(default=1, primary_key=True)
+    name: str = Field(sa_type=String(200))
+    address: str = Field(default="", sa_type=String(500))
+    phone: str = Field(default="", sa_type=String(50))
+    timezone: str = Field(default="Europe/Ljubljana", sa_type=String(64))
+    slot_step_minutes: int = 15
+    booking_horizon_days: int = 90
+    min_notice_minutes: int = 120
+    cancellation_notice_hours: int = 24
+    reminder_hours_before: int = 24
+    invite_therapists: bool = False
+    feed_shows_client_details: bool = False
+    feed_token: str = Field(default="", sa_type=String(64))

@@ -1,0 +1,52 @@
+"""Messages to send, written in the same transaction as the change that causes them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from shared.models.types import UTCDateTime, utcnow
+
+
+class MessageKind(enum.StrEnum):
+    INVITE = "invite"  # METHOD:REQUEST, first time
+    UPDATE = "update"  # METHOD:REQUEST, moved
+    CANCEL = "cancel"  # METHOD:CANCEL
+    REMINDER = "reminder"
+
+
+class MessageStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # superseded by a newer message for the same booking and recipient
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'skipped')", name="outbox_status"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", index=True, ondelete="CASCADE")
+    kind: str = Field(sa_type=String(16))
+    recipient: str = Field(sa_type=String(254))
+    recipient_role: str = Field(default="client", sa_type=String(16))
+    booking_sequence: int = 0
+    status: str = Field(default=MessageStatus.PENDING.value, sa_type=String(16))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_error: str = Field(default="", sa_type=Text)
+    message_id: str = Field(default="", sa_type=String(200))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
