@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-DEV_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 - the documented development default
+DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEFAULT_DATABASE_URL = "sqlite:///var/clinic.db"
 
 

@@ -1,6 +1,5 @@
 """Who may use the clinic's systems: API keys for programs, user accounts for the dashboard."""
 
-from __future__ import annotations
 
 from datetime import datetime
 

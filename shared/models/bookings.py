@@ -5,7 +5,6 @@ booked, so that later edits of a treatment type never make old bookings overlap;
 refuses overlapping live bookings of one therapist, room or client on that interval.
 """
 
-from __future__ import annotations
 
 import enum
 from datetime import datetime
@@ -75,7 +74,7 @@ class Booking(SQLModel, table=True):
     therapist: Therapist | None = Relationship()
     room: Room | None = Relationship()
     client: Client | None = Relationship()
-    events: list[BookingEvent] = Relationship(
+    events: list["BookingEvent"] = Relationship(
         back_populates="booking",
         sa_relationship_kwargs={"order_by": "BookingEvent.id", "cascade": "all, delete-orphan"},
     )

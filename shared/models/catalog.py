@@ -1,6 +1,5 @@
 """What the clinic offers and where: treatment types, rooms and the features that match them."""
 
-from __future__ import annotations
 
 from decimal import Decimal
 

@@ -1,6 +1,5 @@
 """Clients. Health-related personal data: never logged, shown only to staff."""
 
-from __future__ import annotations
 
 from datetime import datetime
 

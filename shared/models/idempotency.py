@@ -1,6 +1,5 @@
 """Responses remembered per Idempotency-Key, so a retried request cannot book twice."""
 
-from __future__ import annotations
 
 from datetime import datetime
 

@@ -1,6 +1,5 @@
 """Messages to send, written in the same transaction as the change that causes them."""
 
-from __future__ import annotations
 
 import enum
 from datetime import datetime

@@ -1,6 +1,5 @@
 """Therapists, their weekly hours and time off, and closures of rooms or the whole clinic."""
 
-from __future__ import annotations
 
 from datetime import date, datetime, time
 
@@ -21,7 +20,7 @@ class Therapist(SQLModel, table=True):
     feed_token: str = Field(default="", sa_type=String(64), index=True)
 
     treatment_types: list[TreatmentType] = Relationship(link_model=TherapistSkill)
-    working_hours: list[WorkingHours] = Relationship(
+    working_hours: list["WorkingHours"] = Relationship(
         back_populates="therapist", sa_relationship_kwargs={"cascade": "all, delete-orphan"}
     )
 

@@ -1,0 +1,153 @@
+"""The `clinic` command for operators; every subcommand works against DATABASE_URL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from shared import accounts, demo, migrate
+from shared.config import ConfigError, Settings, load_settings
+from shared.db import Database
+from shared.errors import ClinicError
+
+Command = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+@command("db-upgrade")
+def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    migrate.upgrade(settings.database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+@command("demo-data")
+def demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    with db.transaction() as session:
+        if demo.is_empty(session):
+            info = demo.load_demo(session)
+            print("demo clinic loaded")
+            for key, value in info.items():
+                print(f"  {key}: {value}")
+        elif not args.bookings:
+            print("the database already holds a clinic: demo data not loaded")
+    if args.bookings:
+        with db.transaction() as session:
+            made = demo.make_history(session, bookings=args.bookings, past_days=args.past_days)
+        print(f"{made} past bookings added")
+    return 0
+
+
+@command("api-key-create")
+def api_key_create(args: argparse.Namespace, settings: Settings) -> int:
+    with Database(settings.database_url).transaction() as session:
+        _, key = accounts.create_api_key(session, args.name)
+    print(key)
+    return 0
+
+
+@command("api-key-revoke")
+def api_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    with Database(settings.database_url).transaction() as session:
+        accounts.revoke_api_key(session, args.name)
+    print(f"API key {args.name!r} revoked")
+    return 0
+
+
+@command("user-create")
+def user_create(args: argparse.Namespace, settings: Settings) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("passwords differ", file=sys.stderr)
+            return 2
+    with Database(settings.database_url).transaction() as session:
+        user = accounts.create_user(session, email=args.email, password=password, role=args.role)
+    print(f"{user.role} {user.email} created")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clinic", description=__doc__)
+    sub = parser.add_subparsers(dest="group", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    up = db.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(cmd="db-upgrade")
+
+    dd = sub.add_parser("demo-data", help="load the demo clinic into an empty database")
+    dd.add_argument("--bookings", type=int, default=0, help="also add N past bookings")
+    dd.add_argument("--past-days", type=int, default=None, help="spread them over D days")
+    dd.set_defaults(cmd="demo-data")
+
+    key = sub.add_parser("api-key", help="API keys").add_subparsers(dest="action", required=True)
+    kc = key.add_parser("create", help="create a key and print it once")
+    kc.add_argument("name")
+    kc.set_defaults(cmd="api-key-create")
+    kr = key.add_parser("revoke", help="revoke a key at once")
+    kr.add_argument("name")
+    kr.set_defaults(cmd="api-key-revoke")
+
+    user = sub.add_parser("user", help="dashboard accounts").add_subparsers(
+        dest="action", required=True
+    )
+    uc = user.add_parser("create", help="create a dashboard account")
+    uc.add_argument("email")
+    uc.add_argument("--role", choices=accounts.ROLES, default="receptionist")
+    uc.add_argument("--password-stdin", action="store_true")
+    uc.set_defaults(cmd="user-create")
+
+    for extend in EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+# Other modules (feeds, worker, dev server) add their subcommands here.
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _load_extensions()
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.cmd](args, settings)
+    except ClinicError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        print(f"error{where}: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _load_extensions() -> None:
+    """Import the modules that register subcommands (kept optional so each stays small)."""
+    import importlib
+
+    for module in ("services.cli_feeds", "services.cli_worker", "services.devserver"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

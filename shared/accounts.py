@@ -1,0 +1,112 @@
+"""API keys and dashboard accounts: only hashes are stored, comparisons take constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from shared import validation
+from shared.errors import AuthError, DuplicateName, InvalidInput, NotFound
+from shared.models import ApiKey, User, utcnow
+
+KEY_PREFIX = "csk_"
+ROLES = ("admin", "receptionist")
+LOCK_AFTER_FAILURES = 5
+LOCK_MINUTES = 5
+_hasher = PasswordHasher()
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(session: Session, name: str) -> tuple[ApiKey, str]:
+    """The stored row and the key itself, which is never shown again. Raises DuplicateName."""
+    name = validation.text(name, "name", max_len=120)
+    if session.exec(select(ApiKey).where(ApiKey.name == name)).first():
+        raise DuplicateName(f"An API key named {name!r} already exists", field="name")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(name=name, key_hash=_digest(key), prefix=key[: len(KEY_PREFIX) + 8])
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def revoke_api_key(session: Session, name: str) -> ApiKey:
+    """Raises NotFound."""
+    row = session.exec(select(ApiKey).where(ApiKey.name == name)).first()
+    if row is None:
+        raise NotFound(f"No API key named {name!r}", field="name")
+    row.revoked_at = row.revoked_at or utcnow()
+    session.flush()
+    return row
+
+
+def authenticate_api_key(session: Session, key: str) -> ApiKey:
+    """The live key row for `key`. Raises AuthError."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        raise AuthError("Unknown or revoked API key")
+    digest = _digest(key)
+    candidates = session.exec(
+        select(ApiKey).where(ApiKey.prefix == key[: len(KEY_PREFIX) + 8])
+    ).all()
+    found = None
+    for row in candidates:
+        if hmac.compare_digest(row.key_hash, digest):
+            found = row
+    if found is None or found.revoked_at is not None:
+        raise AuthError("Unknown or revoked API key")
+    return found
+
+
+def create_user(session: Session, *, email: str, password: str, role: str) -> User:
+    """Raises InvalidInput, DuplicateName."""
+    address = validation.email(email)
+    if role not in ROLES:
+        raise InvalidInput("role must be admin or receptionist", field="role")
+    if not isinstance(password, str) or len(password) < 10:
+        raise InvalidInput("passwords need at least 10 characters", field="password")
+    if session.exec(select(User).where(User.email == address)).first():
+        raise DuplicateName(f"An account for {address} already exists", field="email")
+    user = User(email=address, password_hash=_hasher.hash(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate_user(
+    session: Session, email: str, password: str, *, now: datetime | None = None
+) -> tuple[User | None, str]:
+    """The user and "", or None and why not.
+
+    Returns rather than raises so that the caller's transaction commits the failure count:
+    repeated failures lock the account for a few minutes.
+    """
+    now = now or utcnow()
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.active:
+        _hasher.hash(password)  # spend the same time as a real check
+        return None, "Wrong e-mail or password"
+    if user.locked_until and user.locked_until > now:
+        return None, "Too many failed attempts: try again in a few minutes"
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= LOCK_AFTER_FAILURES:
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+        session.flush()
+        return None, "Wrong e-mail or password"
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    session.flush()
+    return user, ""

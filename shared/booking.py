@@ -1,0 +1,543 @@
+"""The booking rules: book, move, cancel and close sessions.
+
+Each function takes the caller's session, may flush, never commits (the caller's
+`Database.transaction()` does), and raises a typed `ClinicError` before writing anything.
+The rules check first to give a precise message; the database's overlap guards decide races.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from shared import clinic_time, outbox, validation
+from shared.availability import (
+    best_fit,
+    booking_window,
+    get_clinic,
+    get_treatment,
+    load_calendars,
+    qualified_therapist_ids,
+    suitable_room_ids,
+    treatment_of,
+)
+from shared.clients import get_client
+from shared.errors import (
+    BeyondHorizon,
+    BookingConflict,
+    CancellationTooLate,
+    ClientBusy,
+    ClosedForBooking,
+    InactiveResource,
+    InThePast,
+    InvalidInput,
+    InvalidTransition,
+    NoAvailability,
+    NotFound,
+    NotOnSlotGrid,
+    NotQualified,
+    OutsideWorkingHours,
+    RoomBusy,
+    RoomUnsuitable,
+    TherapistBusy,
+    TherapistOnTimeOff,
+    TooShortNotice,
+)
+from shared.intervals import Interval, containing, merge, overlaps
+from shared.models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Clinic,
+    Closure,
+    MessageKind,
+    Room,
+    Therapist,
+    TimeOff,
+    TreatmentType,
+    WorkingHours,
+)
+from shared.models.types import utcnow
+
+SOURCES = ("api", "dashboard", "client", "demo", "import")
+
+
+def get_booking(session: Session, booking_id: int, *, lock: bool = False) -> Booking:
+    """Raises NotFound."""
+    validation.positive_id(booking_id, "booking_id")
+    booking = session.get(Booking, booking_id, with_for_update=lock or None)
+    if booking is None:
+        raise NotFound(f"No booking with id {booking_id}", field="booking_id")
+    return booking
+
+
+def book(
+    session: Session,
+    *,
+    treatment_type_id: int,
+    start: datetime,
+    client_id: int,
+    actor: str,
+    therapist_id: int | None = None,
+    room_id: int | None = None,
+    source: str = "api",
+    notes: str = "",
+    override_notice: bool = False,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a session; picks a therapist and room when none is named.
+
+    Raises InvalidInput, NotFound, BookingRefused subclasses (NotQualified, OutsideWorkingHours,
+    TooShortNotice, ...) and BookingConflict subclasses (TherapistBusy, RoomBusy, ClientBusy,
+    ClosedForBooking, NoAvailability).
+    """
+    now = _now(now)
+    validation.positive_id(treatment_type_id, "treatment_type_id")
+    if source not in SOURCES:
+        raise InvalidInput(f"unknown source {source!r}", field="source")
+    start = clinic_time.require_aware(start, "start")
+    clinic = get_clinic(session)
+    tt = get_treatment(session, treatment_type_id, field="treatment_type_id")
+    client = get_client(session, client_id)
+    therapist_id, room_id, blocked = _place(
+        session, clinic, tt, start, client.id, therapist_id, room_id, now, override_notice, None
+    )
+    booking = Booking(
+        uid=f"{uuid.uuid4()}@clinic-scheduler",
+        treatment_type_id=tt.id,
+        therapist_id=therapist_id,
+        room_id=room_id,
+        client_id=client.id,  # type: ignore[arg-type]
+        start_at=start,
+        end_at=start + treatment_of(tt).duration,
+        blocked_start=blocked[0],
+        blocked_end=blocked[1],
+        source=source,
+        notes=validation.text(notes or "", "notes", max_len=5000, required=False),
+        access_token=secrets.token_urlsafe(24),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(booking)
+    _flush(session)
+    _record(session, booking, actor, "booked", _placement(booking), now)
+    outbox.enqueue(session, booking, MessageKind.INVITE, clinic)
+    _flush(session)
+    return booking
+
+
+def reschedule(
+    session: Session,
+    booking_id: int,
+    *,
+    actor: str,
+    start: datetime | None = None,
+    therapist_id: int | None = None,
+    room_id: int | None = None,
+    override_notice: bool = False,
+    now: datetime | None = None,
+) -> Booking:
+    """Move a session in time, to another therapist or to another room.
+
+    The therapist stays unless another is named; the room stays if it is free, else the best
+    free suitable room is taken. Raises as `book`, and InvalidTransition for a closed booking.
+    """
+    now = _now(now)
+    booking = get_booking(session, booking_id, lock=True)
+    if booking.status != BookingStatus.BOOKED:
+        raise InvalidTransition(f"A {booking.status.replace('_', '-')} session cannot be moved")
+    if booking.start_at <= now:
+        raise InvalidTransition("A session that has started cannot be moved")
+    new_start = booking.start_at if start is None else clinic_time.require_aware(start, "start")
+    if new_start == booking.start_at and therapist_id is None and room_id is None:
+        raise InvalidInput("nothing to change: give a new start, therapist or room", field="start")
+    clinic = get_clinic(session)
+    tt = session.get(TreatmentType, booking.treatment_type_id)
+    assert tt is not None
+    keep_room = room_id is None
+    room_wanted = booking.room_id if keep_room else room_id
+    new_therapist = booking.therapist_id if therapist_id is None else therapist_id
+    before = _placement(booking)
+    try:
+        new_therapist, new_room, blocked = _place(
+            session,
+            clinic,
+            tt,
+            new_start,
+            booking.client_id,
+            new_therapist,
+            room_wanted,
+            now,
+            override_notice,
+            booking.id,
+        )
+    except (RoomBusy, ClosedForBooking):
+        if not keep_room:
+            raise
+        new_therapist, new_room, blocked = _place(
+            session,
+            clinic,
+            tt,
+            new_start,
+            booking.client_id,
+            new_therapist,
+            None,
+            now,
+            override_notice,
+            booking.id,
+        )
+    booking.start_at = new_start
+    booking.end_at = new_start + treatment_of(tt).duration
+    booking.blocked_start, booking.blocked_end = blocked
+    booking.therapist_id = new_therapist
+    booking.room_id = new_room
+    booking.sequence += 1
+    booking.updated_at = now
+    _flush(session)
+    session.refresh(booking, ["therapist", "room"])
+    after = _placement(booking)
+    changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    _record(session, booking, actor, "moved", changes, now)
+    outbox.enqueue(session, booking, MessageKind.UPDATE, clinic)
+    _flush(session)
+    return booking
+
+
+def cancel(
+    session: Session,
+    booking_id: int,
+    *,
+    actor: str,
+    reason: str = "",
+    by_client: bool = False,
+    now: datetime | None = None,
+) -> Booking:
+    """Cancel a session; the client's calendar gets a CANCEL.
+
+    A client cancelling themselves must respect the clinic's cancellation notice.
+    Raises NotFound, InvalidTransition, CancellationTooLate.
+    """
+    now = _now(now)
+    reason = validation.text(reason or "", "reason", max_len=1000, required=False)
+    booking = get_booking(session, booking_id, lock=True)
+    if booking.status != BookingStatus.BOOKED:
+        raise InvalidTransition(
+            f"This session is already {booking.status.replace('_', '-')} and cannot be cancelled"
+        )
+    clinic = get_clinic(session)
+    if by_client:
+        deadline = booking.start_at - timedelta(hours=clinic.cancellation_notice_hours)
+        if now > deadline:
+            raise CancellationTooLate(
+                f"Sessions can be cancelled online up to {clinic.cancellation_notice_hours} hours "
+                f"before they start; please call the clinic at {clinic.phone}"
+            )
+    elif booking.end_at <= now:
+        raise InvalidTransition("A session that is over cannot be cancelled; mark it instead")
+    booking.status = BookingStatus.CANCELLED.value
+    booking.cancelled_at = now
+    booking.cancel_reason = reason
+    booking.sequence += 1
+    booking.updated_at = now
+    _flush(session)
+    _record(session, booking, actor, "cancelled", {"reason": reason}, now)
+    outbox.enqueue(session, booking, MessageKind.CANCEL, clinic)
+    _flush(session)
+    return booking
+
+
+def mark_completed(
+    session: Session, booking_id: int, *, actor: str, now: datetime | None = None
+) -> Booking:
+    """Raises NotFound, InvalidTransition (not started yet, or not booked)."""
+    return _close(session, booking_id, BookingStatus.COMPLETED, actor, _now(now))
+
+
+def mark_no_show(
+    session: Session, booking_id: int, *, actor: str, now: datetime | None = None
+) -> Booking:
+    """Raises NotFound, InvalidTransition (not started yet, or not booked)."""
+    return _close(session, booking_id, BookingStatus.NO_SHOW, actor, _now(now))
+
+
+# -- internals -----------------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return utcnow() if now is None else clinic_time.require_aware(now, "now")
+
+
+def _close(
+    session: Session, booking_id: int, status: BookingStatus, actor: str, now: datetime
+) -> Booking:
+    booking = get_booking(session, booking_id, lock=True)
+    label = status.value.replace("_", "-")
+    if booking.status != BookingStatus.BOOKED:
+        raise InvalidTransition(
+            f"Only a booked session can be marked {label}; this one is {booking.status}"
+        )
+    if booking.start_at > now:
+        raise InvalidTransition(f"A session that has not started cannot be marked {label}")
+    booking.status = status.value
+    booking.sequence += 1
+    booking.updated_at = now
+    _flush(session)
+    _record(session, booking, actor, status.value, {}, now)
+    _flush(session)
+    return booking
+
+
+def _placement(booking: Booking) -> dict[str, Any]:
+    return {
+        "start": booking.start_at.isoformat(),
+        "end": booking.end_at.isoformat(),
+        "therapist": booking.therapist.name if booking.therapist else booking.therapist_id,
+        "room": booking.room.name if booking.room else booking.room_id,
+    }
+
+
+def _record(
+    session: Session,
+    booking: Booking,
+    actor: str,
+    action: str,
+    changes: dict[str, Any],
+    now: datetime,
+) -> None:
+    actor = validation.text(actor or "", "actor", max_len=200)
+    session.add(
+        BookingEvent(booking_id=booking.id, at=now, actor=actor, action=action, changes=changes)
+    )
+
+
+def _place(
+    session: Session,
+    clinic: Clinic,
+    tt: TreatmentType,
+    start: datetime,
+    client_id: int | None,
+    therapist_id: int | None,
+    room_id: int | None,
+    now: datetime,
+    override_notice: bool,
+    exclude_id: int | None,
+) -> tuple[int, int, Interval]:
+    """Check every rule for a session of `tt` at `start`; the therapist, room and interval."""
+    tz = clinic_time.zone(clinic.timezone)
+    treatment = treatment_of(tt)
+    end = start + treatment.duration
+    blocked = treatment.blocked(start)
+    when = clinic_time.fmt_span(start, end, tz)
+
+    if not clinic_time.on_grid(start, tz, clinic.slot_step_minutes):
+        raise NotOnSlotGrid(
+            f"Sessions start every {clinic.slot_step_minutes} minutes; "
+            f"{clinic_time.fmt_local(start, tz)} is not one of those times",
+            field="start",
+        )
+    if start <= now:
+        raise InThePast(f"{when} is in the past", field="start")
+    earliest, latest = booking_window(clinic, now)
+    if start < earliest and not override_notice:
+        raise TooShortNotice(
+            f"Sessions must be booked at least {clinic.min_notice_minutes} minutes ahead",
+            field="start",
+        )
+    if start >= latest:
+        raise BeyondHorizon(
+            f"Sessions can be booked at most {clinic.booking_horizon_days} days ahead",
+            field="start",
+        )
+
+    qualified = qualified_therapist_ids(session, tt)
+    suitable = suitable_room_ids(session, tt)
+    therapist = _named(session, Therapist, therapist_id, "therapist_id")
+    room = _named(session, Room, room_id, "room_id")
+    if therapist is not None and therapist.id not in qualified:
+        raise NotQualified(f"{therapist.name} does not give {tt.name}", field="therapist_id")
+    if room is not None and room.id not in suitable:
+        raise RoomUnsuitable(
+            f"{room.name} lacks what {tt.name} needs "
+            f"({', '.join(f.name for f in tt.required_features)})",
+            field="room_id",
+        )
+
+    _check_closures(session, blocked, room_id, tz)
+    cal = load_calendars(
+        session,
+        clinic=clinic,
+        treatment=treatment,
+        therapist_ids=[therapist.id] if therapist else qualified,  # type: ignore[list-item]
+        room_ids=[room.id] if room else suitable,  # type: ignore[list-item]
+        lo=blocked[0],
+        hi=blocked[1],
+        earliest=start,
+        latest=end,
+        client_id=client_id,
+        exclude_booking_id=exclude_id,
+    )
+    if overlaps(cal.client_busy, *blocked):
+        raise _conflict(session, ClientBusy, "client_id", client_id, blocked, exclude_id, tz)
+
+    if therapist is not None:
+        t_cal = cal.therapists[0]
+        if containing(t_cal.present, start, end) is None:
+            _explain_absence(session, therapist, start, end, when, tz)
+        if overlaps(t_cal.busy, *blocked):
+            raise _conflict(
+                session, TherapistBusy, "therapist_id", therapist.id, blocked, exclude_id, tz
+            )
+        chosen_therapist: int = therapist.id  # type: ignore[assignment]
+    else:
+        free = [
+            (t.therapist_id, merge(t.busy))
+            for t in cal.therapists
+            if containing(t.present, start, end) is not None and not overlaps(t.busy, *blocked)
+        ]
+        picked = best_fit(free, blocked, tz)
+        if picked is None:
+            raise NoAvailability(
+                f"No therapist who gives {tt.name} is free {when}", field="therapist_id"
+            )
+        chosen_therapist = picked
+
+    if room is not None:
+        if overlaps(cal.rooms[0].busy, *blocked):
+            raise _conflict(session, RoomBusy, "room_id", room.id, blocked, exclude_id, tz)
+        chosen_room: int = room.id  # type: ignore[assignment]
+    else:
+        picked = best_fit([(r.room_id, r.busy) for r in cal.rooms], blocked, tz)
+        if picked is None:
+            raise NoAvailability(f"No room suitable for {tt.name} is free {when}", field="room_id")
+        chosen_room = picked
+    return chosen_therapist, chosen_room, blocked
+
+
+def _named(session: Session, model: type[Any], ident: int | None, field: str) -> Any:
+    if ident is None:
+        return None
+    validation.positive_id(ident, field)
+    obj = session.get(model, ident)
+    label = model.__name__.lower()
+    if obj is None:
+        raise NotFound(f"No {label} with id {ident}", field=field)
+    if not obj.active:
+        raise InactiveResource(f"{obj.name} is not active", field=field)
+    return obj
+
+
+def _check_closures(session: Session, blocked: Interval, room_id: int | None, tz: Any) -> None:
+    query = select(Closure).where(
+        col(Closure.start_at) < blocked[1], col(Closure.end_at) > blocked[0]
+    )
+    for closure in session.exec(query.order_by(Closure.start_at)):
+        span = clinic_time.fmt_span(closure.start_at, closure.end_at, tz)
+        why = f" ({closure.reason})" if closure.reason else ""
+        if closure.room_id is None:
+            raise ClosedForBooking(f"The clinic is closed {span}{why}", field="start")
+        if closure.room_id == room_id:
+            name = closure.room.name if closure.room else f"Room {room_id}"
+            raise ClosedForBooking(f"{name} is closed {span}{why}", field="room_id")
+
+
+def _explain_absence(
+    session: Session, therapist: Therapist, start: datetime, end: datetime, when: str, tz: Any
+) -> None:
+    off = session.exec(
+        select(TimeOff).where(
+            TimeOff.therapist_id == therapist.id,
+            col(TimeOff.start_at) < end,
+            col(TimeOff.end_at) > start,
+        )
+    ).first()
+    if off is not None:
+        span = clinic_time.fmt_span(off.start_at, off.end_at, tz)
+        raise TherapistOnTimeOff(
+            f"{therapist.name} is away {span}{f' ({off.reason})' if off.reason else ''}",
+            field="start",
+        )
+    day = clinic_time.local_date(start, tz)
+    blocks = session.exec(
+        select(WorkingHours).where(
+            WorkingHours.therapist_id == therapist.id, WorkingHours.weekday == day.weekday()
+        )
+    ).all()
+    hours = ", ".join(
+        f"{b.start_time:%H:%M}-{b.end_time:%H:%M}"
+        for b in sorted(blocks, key=lambda b: b.start_time)
+        if (b.valid_from is None or b.valid_from <= day)
+        and (b.valid_to is None or day <= b.valid_to)
+    )
+    raise OutsideWorkingHours(
+        f"{therapist.name} does not work {when}"
+        + (f" (works {hours} that day)" if hours else " (does not work that day)"),
+        field="start",
+    )
+
+
+def _conflict(
+    session: Session,
+    error: type[BookingConflict],
+    column: str,
+    value: int | None,
+    blocked: Interval,
+    exclude_id: int | None,
+    tz: Any,
+) -> BookingConflict:
+    query = select(Booking).where(
+        getattr(Booking, column) == value,
+        col(Booking.status) != BookingStatus.CANCELLED.value,
+        col(Booking.blocked_start) < blocked[1],
+        col(Booking.blocked_end) > blocked[0],
+    )
+    if exclude_id is not None:
+        query = query.where(col(Booking.id) != exclude_id)
+    other = session.exec(query.order_by(Booking.start_at)).first()
+    field = column
+    if other is None:  # pragma: no cover - the caller saw it a moment ago in this transaction
+        return error("That time was just taken", field=field)
+    span = clinic_time.fmt_span(other.start_at, other.end_at, tz)
+    treatment = other.treatment_type.name if other.treatment_type else "a session"
+    if error is TherapistBusy:
+        who = other.therapist.name if other.therapist else "The therapist"
+        return error(f"{who} is booked {span} for {treatment}", field="therapist_id")
+    if error is RoomBusy:
+        name = other.room.name if other.room else "The room"
+        return error(f"{name} is booked {span} for {treatment}", field="room_id")
+    return error(f"The client already has a session {span} ({treatment})", field="client_id")
+
+
+_GUARD_ERRORS: dict[str, tuple[type[BookingConflict], str, str]] = {
+    "booking_no_therapist_overlap": (
+        TherapistBusy,
+        "therapist_id",
+        "The therapist was just booked for this time by someone else",
+    ),
+    "booking_no_room_overlap": (
+        RoomBusy,
+        "room_id",
+        "The room was just booked for this time by someone else",
+    ),
+    "booking_no_client_overlap": (
+        ClientBusy,
+        "client_id",
+        "The client was just booked for this time by someone else",
+    ),
+}
+
+
+def _flush(session: Session) -> None:
+    """Flush, turning the database's overlap guards into the same typed conflicts."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        for guard, (error, field, message) in _GUARD_ERRORS.items():
+            if guard in text:
+                raise error(message, field=field) from None
+        raise

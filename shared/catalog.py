@@ -1,0 +1,370 @@
+"""Keeping the clinic's description up to date: settings, treatments, staff, rooms, hours.
+
+The same checks serve the CLI, the demo data and the dashboard's forms. Each function may
+flush, never commits, and raises InvalidInput / NotFound / DuplicateName / Conflict.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from shared import clinic_time, validation
+from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
+from shared.models import (
+    Booking,
+    BookingStatus,
+    Clinic,
+    Closure,
+    Feature,
+    Room,
+    Therapist,
+    TimeOff,
+    TreatmentType,
+    WorkingHours,
+    utcnow,
+)
+
+MAX_DURATION_MINUTES = 8 * 60
+MAX_BUFFER_MINUTES = 120
+
+
+def new_feed_token() -> str:
+    """192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+# -- clinic --------------------------------------------------------------------------------
+
+
+def configure_clinic(session: Session, **values: Any) -> Clinic:
+    """Create or update the clinic's settings. Raises InvalidInput."""
+    clinic = session.get(Clinic, 1) or Clinic(id=1, name="", feed_token=new_feed_token())
+    checks = {
+        "name": lambda v: validation.text(v, "name", max_len=200),
+        "address": lambda v: validation.text(v, "address", max_len=500, required=False),
+        "phone": lambda v: validation.text(v, "phone", max_len=50, required=False),
+        "timezone": lambda v: clinic_time.zone(v).key,
+        "slot_step_minutes": _slot_step,
+        "booking_horizon_days": lambda v: _whole(v, "booking_horizon_days", 1, 730),
+        "min_notice_minutes": lambda v: _whole(v, "min_notice_minutes", 0, 30 * 24 * 60),
+        "cancellation_notice_hours": lambda v: _whole(v, "cancellation_notice_hours", 0, 720),
+        "reminder_hours_before": lambda v: _whole(v, "reminder_hours_before", 0, 720),
+        "invite_therapists": lambda v: _flag(v, "invite_therapists"),
+        "feed_shows_client_details": lambda v: _flag(v, "feed_shows_client_details"),
+    }
+    for key, value in values.items():
+        if key not in checks:
+            raise InvalidInput("unknown setting", field=key)
+        setattr(clinic, key, checks[key](value))
+    if not clinic.name:
+        raise InvalidInput("the clinic needs a name", field="name")
+    session.add(clinic)
+    session.flush()
+    return clinic
+
+
+def _slot_step(value: Any) -> int:
+    if value not in clinic_time.ALLOWED_SLOT_STEPS or isinstance(value, bool):
+        allowed = ", ".join(map(str, clinic_time.ALLOWED_SLOT_STEPS))
+        raise InvalidInput(f"must be one of {allowed} minutes", field="slot_step_minutes")
+    return int(value)
+
+
+def _whole(value: Any, field: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"must be a whole number from {low} to {high}", field=field)
+    return value
+
+
+def _flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("must be true or false", field=field)
+    return value
+
+
+# -- features, treatment types, rooms --------------------------------------------------------
+
+
+def features_named(session: Session, names: Iterable[str]) -> list[Feature]:
+    """The features with these names, creating the missing ones."""
+    out = []
+    for raw in names:
+        name = validation.text(raw, "features", max_len=120)
+        feature = session.exec(select(Feature).where(Feature.name == name)).first()
+        if feature is None:
+            feature = Feature(name=name)
+            session.add(feature)
+            session.flush()
+        out.append(feature)
+    return out
+
+
+def save_treatment_type(
+    session: Session,
+    *,
+    treatment_type_id: int | None = None,
+    name: str,
+    duration_minutes: int,
+    buffer_before_minutes: int = 0,
+    buffer_after_minutes: int = 0,
+    description: str = "",
+    price: Decimal | str | int = 0,
+    currency: str = "EUR",
+    colour: str = "#8fbc8f",
+    active: bool = True,
+    required_features: Sequence[str] = (),
+) -> TreatmentType:
+    """Create or update a treatment type. Raises InvalidInput, NotFound, DuplicateName."""
+    tt = _existing(session, TreatmentType, treatment_type_id) or TreatmentType(
+        name="", duration_minutes=1
+    )
+    tt.name = _unique_name(session, TreatmentType, name, tt.id)
+    tt.duration_minutes = validation.minutes(
+        duration_minutes, "duration_minutes", low=5, high=MAX_DURATION_MINUTES
+    )
+    tt.buffer_before_minutes = validation.minutes(
+        buffer_before_minutes, "buffer_before_minutes", low=0, high=MAX_BUFFER_MINUTES
+    )
+    tt.buffer_after_minutes = validation.minutes(
+        buffer_after_minutes, "buffer_after_minutes", low=0, high=MAX_BUFFER_MINUTES
+    )
+    tt.description = validation.text(description or "", "description", max_len=5000, required=False)
+    tt.price = _price(price)
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+        raise InvalidInput("expected a three-letter currency code like EUR", field="currency")
+    tt.currency = currency.upper()
+    tt.colour = validation.colour(colour)
+    tt.active = _flag(active, "active")
+    tt.required_features = features_named(session, required_features)
+    session.add(tt)
+    session.flush()
+    return tt
+
+
+def _price(value: Decimal | str | int) -> Decimal:
+    try:
+        price = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("expected an amount like 65.00", field="price") from None
+    if not price.is_finite() or price < 0 or price >= Decimal("100000000"):
+        raise InvalidInput("expected an amount from 0 to 99999999.99", field="price")
+    return price.quantize(Decimal("0.01"))
+
+
+def save_room(
+    session: Session,
+    *,
+    room_id: int | None = None,
+    name: str,
+    features: Sequence[str] = (),
+    active: bool = True,
+) -> Room:
+    """Raises InvalidInput, NotFound, DuplicateName."""
+    room = _existing(session, Room, room_id) or Room(name="", feed_token=new_feed_token())
+    room.name = _unique_name(session, Room, name, room.id)
+    room.features = features_named(session, features)
+    room.active = _flag(active, "active")
+    session.add(room)
+    session.flush()
+    return room
+
+
+# -- therapists and their time ------------------------------------------------------------------
+
+
+def save_therapist(
+    session: Session,
+    *,
+    therapist_id: int | None = None,
+    name: str,
+    email: str,
+    colour: str = "#6a9fb5",
+    active: bool = True,
+    treatment_type_ids: Sequence[int] = (),
+) -> Therapist:
+    """Raises InvalidInput, NotFound, DuplicateName."""
+    therapist = _existing(session, Therapist, therapist_id) or Therapist(
+        name="", email="", feed_token=new_feed_token()
+    )
+    therapist.name = validation.text(name, "name", max_len=120)
+    address = validation.email(email)
+    clash = session.exec(select(Therapist).where(Therapist.email == address)).first()
+    if clash is not None and clash.id != therapist.id:
+        raise DuplicateName(f"{clash.name} already uses {address}", field="email")
+    therapist.email = address
+    therapist.colour = validation.colour(colour)
+    therapist.active = _flag(active, "active")
+    skills = []
+    for tt_id in treatment_type_ids:
+        validation.positive_id(tt_id, "treatment_type_ids")
+        tt = session.get(TreatmentType, tt_id)
+        if tt is None:
+            raise NotFound(f"No treatment type with id {tt_id}", field="treatment_type_ids")
+        skills.append(tt)
+    therapist.treatment_types = skills
+    session.add(therapist)
+    session.flush()
+    return therapist
+
+
+def add_working_hours(
+    session: Session,
+    *,
+    therapist_id: int,
+    weekday: int,
+    start_time: time,
+    end_time: time,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    working_hours_id: int | None = None,
+) -> WorkingHours:
+    """Add (or change) one weekly block. Raises InvalidInput (incl. overlapping blocks)."""
+    therapist = _get(session, Therapist, therapist_id, "therapist_id")
+    if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        raise InvalidInput("weekday must be 0 (Monday) to 6 (Sunday)", field="weekday")
+    for value, field in ((start_time, "start_time"), (end_time, "end_time")):
+        if not isinstance(value, time) or value.tzinfo is not None:
+            raise InvalidInput("expected a local time like 09:00", field=field)
+    if end_time <= start_time:
+        raise InvalidInput("ends before it starts", field="end_time")
+    if valid_from and valid_to and valid_to < valid_from:
+        raise InvalidInput("valid to is before valid from", field="valid_to")
+    block = _existing(session, WorkingHours, working_hours_id) or WorkingHours(
+        therapist_id=therapist.id, weekday=weekday, start_time=start_time, end_time=end_time
+    )
+    for other in session.exec(
+        select(WorkingHours).where(
+            WorkingHours.therapist_id == therapist.id, WorkingHours.weekday == weekday
+        )
+    ):
+        if other.id == block.id:
+            continue
+        same_period = (other.valid_from or date.min) <= (valid_to or date.max) and (
+            valid_from or date.min
+        ) <= (other.valid_to or date.max)
+        if same_period and other.start_time < end_time and start_time < other.end_time:
+            raise InvalidInput(
+                f"overlaps {therapist.name}'s block "
+                f"{other.start_time:%H:%M}-{other.end_time:%H:%M} on that day",
+                field="start_time",
+            )
+    block.therapist_id = therapist.id  # type: ignore[assignment]
+    block.weekday, block.start_time, block.end_time = weekday, start_time, end_time
+    block.valid_from, block.valid_to = valid_from, valid_to
+    session.add(block)
+    session.flush()
+    return block
+
+
+def add_time_off(
+    session: Session, *, therapist_id: int, start: datetime, end: datetime, reason: str = ""
+) -> TimeOff:
+    """Raises InvalidInput, NotFound. Existing bookings stay: the caller decides about them."""
+    therapist = _get(session, Therapist, therapist_id, "therapist_id")
+    start, end = _span(start, end)
+    off = TimeOff(
+        therapist_id=therapist.id,  # type: ignore[arg-type]
+        start_at=start,
+        end_at=end,
+        reason=validation.text(reason or "", "reason", max_len=500, required=False),
+    )
+    session.add(off)
+    session.flush()
+    return off
+
+
+def add_closure(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    room_id: int | None = None,
+    reason: str = "",
+) -> Closure:
+    """Close a room, or (no room) the whole clinic. Raises InvalidInput, NotFound."""
+    if room_id is not None:
+        _get(session, Room, room_id, "room_id")
+    start, end = _span(start, end)
+    closure = Closure(
+        room_id=room_id,
+        start_at=start,
+        end_at=end,
+        reason=validation.text(reason or "", "reason", max_len=500, required=False),
+    )
+    session.add(closure)
+    session.flush()
+    return closure
+
+
+def future_bookings_count(
+    session: Session, *, therapist_id: int | None = None, room_id: int | None = None
+) -> int:
+    """Live bookings still ahead, e.g. before deactivating a therapist or a room."""
+    query = (
+        select(func.count())
+        .select_from(Booking)
+        .where(col(Booking.status) == BookingStatus.BOOKED.value, col(Booking.start_at) > utcnow())
+    )
+    if therapist_id is not None:
+        query = query.where(Booking.therapist_id == therapist_id)
+    if room_id is not None:
+        query = query.where(Booking.room_id == room_id)
+    return int(session.exec(query).one())
+
+
+def deactivate_therapist(session: Session, therapist_id: int) -> Therapist:
+    """Raises Conflict while the therapist still has future sessions (move or cancel them)."""
+    therapist = _get(session, Therapist, therapist_id, "therapist_id")
+    ahead = future_bookings_count(session, therapist_id=therapist.id)
+    if ahead:
+        raise Conflict(
+            f"{therapist.name} still has {ahead} future session(s): move or cancel them first",
+            field="active",
+        )
+    therapist.active = False
+    session.flush()
+    return therapist
+
+
+def rotate_feed_token(session: Session, owner: Clinic | Therapist | Room) -> str:
+    owner.feed_token = new_feed_token()
+    session.add(owner)
+    session.flush()
+    return owner.feed_token
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    start = clinic_time.require_aware(start, "start")
+    end = clinic_time.require_aware(end, "end")
+    if end <= start:
+        raise InvalidInput("ends before it starts", field="end")
+    return start, end
+
+
+def _get(session: Session, model: type[Any], ident: int, field: str) -> Any:
+    validation.positive_id(ident, field)
+    obj = session.get(model, ident)
+    if obj is None:
+        raise NotFound(f"No {model.__name__.lower()} with id {ident}", field=field)
+    return obj
+
+
+def _existing(session: Session, model: type[Any], ident: int | None) -> Any:
+    return None if ident is None else _get(session, model, ident, "id")
+
+
+def _unique_name(session: Session, model: Any, name: str, own_id: int | None) -> str:
+    name = validation.text(name, "name", max_len=120)
+    clash = session.exec(select(model).where(model.name == name)).first()
+    if clash is not None and clash.id != own_id:
+        raise DuplicateName(f"{name!r} already exists", field="name")
+    return name

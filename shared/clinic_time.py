@@ -1,0 +1,95 @@
+"""The clinic's wall clock: local dates and times to UTC instants and back, DST included."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from shared.errors import InvalidInput
+
+ALLOWED_SLOT_STEPS = (5, 10, 15, 20, 30, 60)
+
+
+def zone(name: str, field: str = "timezone") -> ZoneInfo:
+    """The IANA zone called `name`; raises InvalidInput for one that does not exist."""
+    if not name or name != name.strip() or name not in _zone_names():
+        raise InvalidInput(f"{name!r} is not an IANA timezone (e.g. Europe/Ljubljana)", field=field)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"{name!r} is not an IANA timezone", field=field) from None
+
+
+_ZONES: set[str] = set()
+
+
+def _zone_names() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
+
+
+def require_aware(value: datetime, field: str) -> datetime:
+    """UTC copy of an aware datetime; raises InvalidInput for a naive one."""
+    if not isinstance(value, datetime):
+        raise InvalidInput("expected a date and time", field=field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput("needs a UTC offset or Z (naive times are ambiguous)", field=field)
+    return value.astimezone(UTC)
+
+
+def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The instant the clinic's clocks show `at` on `day` (a time skipped by DST maps forward)."""
+    local = datetime.combine(day, at, tzinfo=tz)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        # A wall time that does not exist (spring forward): zoneinfo used the earlier offset.
+        instant = local.replace(fold=1).astimezone(UTC)
+    return instant
+
+
+def day_start(day: date, tz: ZoneInfo) -> datetime:
+    return local_to_utc(day, time(0), tz)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return day_start(day, tz), day_start(day + timedelta(days=1), tz)
+
+
+def local_date(instant: datetime, tz: ZoneInfo) -> date:
+    return instant.astimezone(tz).date()
+
+
+def on_grid(instant: datetime, tz: ZoneInfo, step_minutes: int) -> bool:
+    local = instant.astimezone(tz)
+    return (
+        local.second == 0
+        and local.microsecond == 0
+        and (local.hour * 60 + local.minute) % step_minutes == 0
+    )
+
+
+def grid_starts(lo: datetime, hi: datetime, tz: ZoneInfo, step_minutes: int) -> list[datetime]:
+    """Every instant in [lo, hi] whose local wall time is a multiple of the step."""
+    out: list[datetime] = []
+    step = timedelta(minutes=step_minutes)
+    cur = lo.replace(second=0, microsecond=0)
+    if cur < lo:
+        cur += timedelta(minutes=1)
+    while cur <= hi:
+        if on_grid(cur, tz, step_minutes):
+            out.append(cur)
+            cur += step
+        else:
+            cur += timedelta(minutes=1)
+    return out
+
+
+def fmt_local(instant: datetime, tz: ZoneInfo, with_date: bool = False) -> str:
+    local = instant.astimezone(tz)
+    return local.strftime("%a %d %b %Y %H:%M" if with_date else "%H:%M")
+
+
+def fmt_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """E.g. 'Tue 01 Dec 2026 10:00-11:00' in the clinic's time."""
+    return f"{fmt_local(start, tz, with_date=True)}-{fmt_local(end, tz)}"
