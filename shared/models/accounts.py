@@ -1,6 +1,5 @@
 """Who may use the clinic's systems: API keys for programs, user accounts for the dashboard."""
 
-
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, String

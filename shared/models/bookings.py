@@ -5,7 +5,6 @@ booked, so that later edits of a treatment type never make old bookings overlap;
 refuses overlapping live bookings of one therapist, room or client on that interval.
 """
 
-
 import enum
 from datetime import datetime
 from typing import Any

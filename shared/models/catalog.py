@@ -1,6 +1,5 @@
 """What the clinic offers and where: treatment types, rooms and the features that match them."""
 
-
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Numeric, String, Text

@@ -1,6 +1,5 @@
 """Clients. Health-related personal data: never logged, shown only to staff."""
 
-
 from datetime import datetime
 
 from sqlalchemy import Column, String, Text

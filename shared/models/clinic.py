@@ -1,6 +1,5 @@
 """The clinic itself: one row of settings every rule reads."""
 
-
 from sqlalchemy import CheckConstraint, String
 from sqlmodel import Field, SQLModel
 

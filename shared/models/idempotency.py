@@ -1,6 +1,5 @@
 """Responses remembered per Idempotency-Key, so a retried request cannot book twice."""
 
-
 from datetime import datetime
 
 from sqlalchemy import Column, String, Text, UniqueConstraint

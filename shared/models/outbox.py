@@ -1,6 +1,5 @@
 """Messages to send, written in the same transaction as the change that causes them."""
 
-
 import enum
 from datetime import datetime
 

@@ -1,6 +1,5 @@
 """Therapists, their weekly hours and time off, and closures of rooms or the whole clinic."""
 
-
 from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, Column, Index, String, Text

@@ -1,6 +1,5 @@
 """Column types that keep time honest: aware UTC datetimes in, aware UTC datetimes out."""
 
-
 from datetime import UTC, datetime
 from typing import Any
 

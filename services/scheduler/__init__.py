@@ -1,0 +1,67 @@
+"""The scheduler: a JSON API for slots and bookings, iCal feeds, and clients' booking pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from shared.config import Settings, load_settings
+from shared.db import Database
+from shared.request_log import RequestLog, configure_logging
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """App factory: `gunicorn 'services.scheduler:create_app()'`.
+
+    `config` may hold SETTINGS (a Settings) and DATABASE (a Database) for tests.
+    """
+    config = config or {}
+    settings: Settings = config.get("SETTINGS") or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    app.config.update({k: v for k, v in config.items() if k not in {"SETTINGS", "DATABASE"}})
+    app.extensions["clinic.settings"] = settings
+    app.extensions["clinic.db"] = config.get("DATABASE") or Database(settings.database_url)
+
+    from services.scheduler import errors, json_provider
+
+    json_provider.install(app)
+    errors.register(app)
+
+    from services.scheduler import (
+        availability,
+        bookings,
+        catalog,
+        cors,
+        health,
+        openapi,
+    )
+
+    for module in (health, catalog, availability, bookings, openapi):
+        app.register_blueprint(module.bp)
+    _register_optional(app)
+    cors.register(app, settings.cors_origins)
+
+    if settings.log_json:
+        configure_logging()
+    app.wsgi_app = RequestLog(app.wsgi_app, "scheduler")  # type: ignore[method-assign]
+    return app
+
+
+def _register_optional(app: Flask) -> None:
+    """Blueprints of later features (feeds, client pages) register when present."""
+    import importlib
+
+    for name in ("services.scheduler.feeds", "services.scheduler.client_pages"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        app.register_blueprint(module.bp)

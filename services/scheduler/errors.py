@@ -1,0 +1,77 @@
+"""The API's one error handler: every failure is JSON {"error": {code, message, fields}}."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from shared.errors import (
+    AuthError,
+    BookingRefused,
+    ClinicError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
+
+log = logging.getLogger("clinic.scheduler")
+
+STATUS: list[tuple[type[ClinicError], int]] = [
+    (Forbidden, 403),
+    (AuthError, 401),
+    (NotFound, 404),
+    (Conflict, 409),
+    (BookingRefused, 422),
+    (InvalidInput, 422),
+]
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> tuple[Response, int]:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def status_of(exc: ClinicError) -> int:
+    return next((status for cls, status in STATUS if isinstance(exc, cls)), 400)
+
+
+def pydantic_fields(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if p != "__root__") or "body"
+        fields.setdefault(loc, err["msg"])
+    return fields
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ClinicError)
+    def _clinic(exc: ClinicError) -> tuple[Response, int]:
+        response = error_response(status_of(exc), exc.code, exc.message, exc.fields)
+        if isinstance(exc, AuthError) and not isinstance(exc, Forbidden):
+            response[0].headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
+        return response
+
+    @app.errorhandler(ValidationError)
+    def _invalid(exc: ValidationError) -> tuple[Response, int]:
+        fields = pydantic_fields(exc)
+        first = next(iter(fields.items()))
+        return error_response(422, "invalid_input", f"{first[0]}: {first[1]}", fields)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[Response, int]:
+        code = (exc.name or "error").lower().replace(" ", "_")
+        response = error_response(exc.code or 500, code, exc.description or exc.name)
+        if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            response[0].headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side")
