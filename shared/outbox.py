@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from shared.models import Booking, Clinic, MessageKind, MessageStatus, OutboxMessage
+from shared.errors import InvalidTransition, NotFound
+from shared.models import Booking, Clinic, MessageKind, MessageStatus, OutboxMessage, utcnow
 
 
 def _recipients(booking: Booking, clinic: Clinic) -> list[tuple[str, str]]:
@@ -80,3 +81,18 @@ def pending_count(session: Session) -> int:
             select(OutboxMessage.id).where(col(OutboxMessage.status) == MessageStatus.PENDING.value)
         ).all()
     )
+
+
+def retry_message(session: Session, message_id: int) -> OutboxMessage:
+    """Put a failed message back in the queue, to be sent at once. Raises NotFound."""
+    msg = session.get(OutboxMessage, message_id)
+    if msg is None:
+        raise NotFound(f"No message with id {message_id}", field="message_id")
+    if msg.status != MessageStatus.FAILED.value:
+        raise InvalidTransition(f"Only failed messages can be retried; this one is {msg.status}")
+    msg.status = MessageStatus.PENDING.value
+    msg.attempts = 0
+    msg.next_attempt_at = utcnow()
+    msg.claimed_until = None
+    session.flush()
+    return msg
