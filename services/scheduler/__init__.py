@@ -28,9 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["clinic.settings"] = settings
     app.extensions["clinic.db"] = config.get("DATABASE") or Database(settings.database_url)
 
-    from services.scheduler import errors, json_provider
+    from services.scheduler import errors
 
-    json_provider.install(app)
     errors.register(app)
 
     from services.scheduler import (

@@ -1,0 +1,203 @@
+"""Booking, listing, moving and cancelling sessions (API key required)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, Response, request, url_for
+from sqlmodel import Session
+
+from services.scheduler import presenters
+from services.scheduler.api import Operation, operation, parse_body, parse_query, respond
+from services.scheduler.auth import actor, require_api_key
+from services.scheduler.context import db
+from services.scheduler.idempotency import idempotent
+from services.scheduler.schemas import (
+    BookingCancel,
+    BookingCreate,
+    BookingMove,
+    BookingOut,
+    BookingPage,
+    BookingQuery,
+)
+from shared import booking as rules
+from shared import clinic_time
+from shared.availability import get_clinic
+from shared.booking_queries import booking_with_relations, list_bookings
+from shared.clients import find_or_create_client
+from shared.errors import InvalidInput
+
+bp = Blueprint("bookings", __name__, url_prefix="/api/v1")
+WRITE_ERRORS = (400, 401, 404, 409, 422)
+
+
+def _out(session: Session, booking_id: int) -> BookingOut:
+    tz = clinic_time.zone(get_clinic(session).timezone)
+    return presenters.booking(booking_with_relations(session, booking_id), tz)
+
+
+@bp.post("/bookings")
+@require_api_key
+@operation(
+    "bookings.create",
+    Operation(
+        "Book a session (the client is found by e-mail or created)",
+        body=BookingCreate,
+        response=BookingOut,
+        status=201,
+        errors=WRITE_ERRORS,
+        auth=True,
+        tag="bookings",
+        headers={"Idempotency-Key": "Retrying with the same key returns the first response"},
+    ),
+)
+def create() -> Response:
+    payload = parse_body(BookingCreate)
+
+    def action(session: Session) -> BookingOut:
+        client_id = payload.client_id
+        if payload.client is not None:
+            client_id = find_or_create_client(
+                session,
+                name=payload.client.name,
+                email=payload.client.email,
+                phone=payload.client.phone,
+            ).id
+        made = rules.book(
+            session,
+            treatment_type_id=payload.treatment_type_id,
+            start=payload.start,
+            client_id=client_id,
+            therapist_id=payload.therapist_id,
+            room_id=payload.room_id,  # type: ignore[arg-type]
+            notes=payload.notes,
+            actor=actor(),
+            source="api",
+        )
+        return _out(session, made.id)  # type: ignore[arg-type]
+
+    return idempotent(action, 201)
+
+
+@bp.get("/bookings")
+@require_api_key
+@operation(
+    "bookings.index",
+    Operation(
+        "Sessions, filtered and paginated",
+        query=BookingQuery,
+        response=BookingPage,
+        errors=(401, 422),
+        auth=True,
+        tag="bookings",
+    ),
+)
+def index() -> Response:
+    q = parse_query(BookingQuery)
+    with db().read() as session:
+        tz = clinic_time.zone(get_clinic(session).timezone)
+        found = list_bookings(
+            session,
+            start_at=_instant(q.start, tz, "start", end=False),
+            end_at=_instant(q.end, tz, "end", end=True),
+            therapist_id=q.therapist_id,
+            room_id=q.room_id,
+            client_id=q.client_id,
+            status=q.status,
+            after=_decode_cursor(q.cursor),
+            limit=q.limit + 1,
+        )
+        items = [presenters.booking(b, tz) for b in found[: q.limit]]
+    nxt = None
+    if len(found) > q.limit:
+        last = found[q.limit - 1]
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        nxt = url_for(
+            ".index", _external=True, cursor=_encode_cursor(last.start_at, last.id), **args
+        )  # type: ignore[arg-type]
+    return respond(BookingPage(items=items, next=nxt))
+
+
+@bp.get("/bookings/<int:booking_id>")
+@require_api_key
+@operation(
+    "bookings.show",
+    Operation("One session", response=BookingOut, errors=(401, 404), auth=True, tag="bookings"),
+)
+def show(booking_id: int) -> Response:
+    with db().read() as session:
+        return respond(_out(session, booking_id))
+
+
+@bp.patch("/bookings/<int:booking_id>")
+@require_api_key
+@operation(
+    "bookings.move",
+    Operation(
+        "Move a session to a new start, therapist or room",
+        body=BookingMove,
+        response=BookingOut,
+        errors=WRITE_ERRORS,
+        auth=True,
+        tag="bookings",
+    ),
+)
+def move(booking_id: int) -> Response:
+    payload = parse_body(BookingMove)
+    with db().transaction() as session:
+        rules.reschedule(
+            session,
+            booking_id,
+            start=payload.start,
+            therapist_id=payload.therapist_id,
+            room_id=payload.room_id,
+            actor=actor(),
+        )
+        return respond(_out(session, booking_id))
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@require_api_key
+@operation(
+    "bookings.cancel",
+    Operation(
+        "Cancel a session (the client gets a calendar cancellation)",
+        body=BookingCancel,
+        response=BookingOut,
+        errors=WRITE_ERRORS,
+        auth=True,
+        tag="bookings",
+    ),
+)
+def cancel(booking_id: int) -> Response:
+    payload = parse_body(BookingCancel, optional=True)
+    with db().transaction() as session:
+        rules.cancel(session, booking_id, reason=payload.reason, actor=actor())
+        return respond(_out(session, booking_id))
+
+
+def _instant(
+    value: date | datetime | None, tz: object, field: str, *, end: bool
+) -> datetime | None:
+    """A local date means its midnight (for `end`, the next midnight: the date is included)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return clinic_time.day_start(value + timedelta(days=1) if end else value, tz)  # type: ignore[arg-type]
+
+
+def _encode_cursor(start: datetime, booking_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{start.isoformat()}|{booking_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if cursor is None:
+        return None
+    try:
+        start, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        moment = datetime.fromisoformat(start)
+        if moment.tzinfo is None:
+            raise ValueError
+        return moment, int(ident)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("not a cursor this API gave", field="cursor") from None

@@ -1,0 +1,112 @@
+"""Domain rows to response models; times carry the clinic's UTC offset."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from services.scheduler.schemas import (
+    BookingOut,
+    ClientOut,
+    FeedUrls,
+    Ref,
+    RoomDetail,
+    RoomOut,
+    SlotOut,
+    Slots,
+    TherapistDetail,
+    TherapistOut,
+    TreatmentTypeOut,
+)
+from shared.availability import Slot
+from shared.models import Booking, Room, Therapist, TreatmentType
+
+
+def treatment_type(t: TreatmentType) -> TreatmentTypeOut:
+    return TreatmentTypeOut(
+        id=t.id,  # type: ignore[arg-type]
+        name=t.name,
+        description=t.description,
+        duration_minutes=t.duration_minutes,
+        buffer_before_minutes=t.buffer_before_minutes,
+        buffer_after_minutes=t.buffer_after_minutes,
+        price=f"{t.price:.2f}",
+        currency=t.currency,
+        colour=t.colour,
+        required_features=sorted(f.name for f in t.required_features),
+    )
+
+
+def therapist(t: Therapist) -> TherapistOut:
+    return TherapistOut(
+        id=t.id,  # type: ignore[arg-type]
+        name=t.name,
+        colour=t.colour,
+        treatment_type_ids=sorted(tt.id for tt in t.treatment_types),  # type: ignore[misc]
+    )
+
+
+def therapist_detail(t: Therapist, base_url: str) -> TherapistDetail:
+    from shared.feeds import feed_urls
+
+    return TherapistDetail(
+        **therapist(t).model_dump(),
+        email=t.email,
+        active=t.active,
+        feed=FeedUrls(**feed_urls(base_url, "therapist", t.feed_token)),
+    )
+
+
+def room(r: Room) -> RoomOut:
+    return RoomOut(id=r.id, name=r.name, features=sorted(f.name for f in r.features))  # type: ignore[arg-type]
+
+
+def room_detail(r: Room, base_url: str) -> RoomDetail:
+    from shared.feeds import feed_urls
+
+    return RoomDetail(
+        **room(r).model_dump(),
+        active=r.active,
+        feed=FeedUrls(**feed_urls(base_url, "room", r.feed_token)),
+    )
+
+
+def slots(found: list[Slot], tz: ZoneInfo) -> Slots:
+    """Built without re-validation: these values come from the engine, not from a user."""
+    return Slots.model_construct(
+        slots=[
+            SlotOut.model_construct(
+                start=s.start.astimezone(tz),
+                end=s.end.astimezone(tz),
+                therapist_id=s.therapist_id,
+                room_id=s.room_id,
+            )
+            for s in found
+        ]
+    )
+
+
+def booking(b: Booking, tz: ZoneInfo) -> BookingOut:
+    assert b.treatment_type and b.therapist and b.room and b.client
+    return BookingOut(
+        id=b.id,  # type: ignore[arg-type]
+        uid=b.uid,
+        status=b.status,  # type: ignore[arg-type]
+        start=b.start_at.astimezone(tz),
+        end=b.end_at.astimezone(tz),
+        treatment_type=Ref(id=b.treatment_type.id, name=b.treatment_type.name),  # type: ignore[arg-type]
+        therapist=Ref(id=b.therapist.id, name=b.therapist.name),  # type: ignore[arg-type]
+        room=Ref(id=b.room.id, name=b.room.name),  # type: ignore[arg-type]
+        client=ClientOut(
+            id=b.client.id,  # type: ignore[arg-type]
+            name=b.client.name,
+            email=b.client.email,
+            phone=b.client.phone,
+        ),
+        sequence=b.sequence,
+        source=b.source,
+        notes=b.notes,
+        created_at=b.created_at.astimezone(tz),
+        updated_at=b.updated_at.astimezone(tz),
+        cancelled_at=b.cancelled_at.astimezone(tz) if b.cancelled_at else None,
+        cancel_reason=b.cancel_reason,
+    )

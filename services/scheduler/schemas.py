@@ -1,0 +1,199 @@
+"""Request and response models: they validate input, shape output and generate the OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1, strict=False)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Status = Literal["booked", "cancelled", "completed", "no_show"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- requests -----------------------------------------------------------------------------------
+
+
+class AvailabilityQuery(Strict):
+    treatment_type_id: Id
+    start: date = Field(description="First local date (YYYY-MM-DD), included")
+    end: date = Field(description="Last local date (YYYY-MM-DD), included; at most 31 days")
+    therapist_id: Id | None = None
+
+
+class ClientIn(Strict):
+    name: Name
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+
+
+class BookingCreate(Strict):
+    treatment_type_id: Id
+    start: AwareDatetime = Field(description="ISO 8601 with a UTC offset, on the slot grid")
+    therapist_id: Id | None = None
+    room_id: Id | None = None
+    client: ClientIn | None = None
+    client_id: Id | None = None
+    notes: Annotated[str, StringConstraints(max_length=5000)] = ""
+
+    @model_validator(mode="after")
+    def _one_client(self) -> BookingCreate:
+        if (self.client is None) == (self.client_id is None):
+            raise ValueError("give either client or client_id")
+        return self
+
+
+class BookingMove(Strict):
+    start: AwareDatetime | None = None
+    therapist_id: Id | None = None
+    room_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> BookingMove:
+        if self.start is None and self.therapist_id is None and self.room_id is None:
+            raise ValueError("give a new start, therapist_id or room_id")
+        return self
+
+
+class BookingCancel(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class BookingQuery(Strict):
+    start: date | AwareDatetime | None = Field(
+        default=None, description="From this local date or instant (sessions ending after it)"
+    )
+    end: date | AwareDatetime | None = Field(
+        default=None, description="Up to this local date (included) or instant (exclusive)"
+    )
+    therapist_id: Id | None = None
+    room_id: Id | None = None
+    client_id: Id | None = None
+    status: Status | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+
+class TreatmentTypeOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    duration_minutes: int
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    price: str = Field(description="Decimal amount as a string, e.g. '85.00'")
+    currency: str
+    colour: str
+    required_features: list[str]
+
+
+class TherapistOut(BaseModel):
+    id: int
+    name: str
+    colour: str
+    treatment_type_ids: list[int]
+
+
+class FeedUrls(BaseModel):
+    https: str
+    webcal: str
+
+
+class TherapistDetail(TherapistOut):
+    email: str
+    active: bool
+    feed: FeedUrls
+
+
+class RoomOut(BaseModel):
+    id: int
+    name: str
+    features: list[str]
+
+
+class RoomDetail(RoomOut):
+    active: bool
+    feed: FeedUrls
+
+
+T = TypeVar("T")
+
+
+class Items(BaseModel, Generic[T]):
+    items: list[T]
+
+
+class SlotOut(BaseModel):
+    start: datetime
+    end: datetime = Field(description="End of the treatment itself, without buffers")
+    therapist_id: int
+    room_id: int
+
+
+class Slots(BaseModel):
+    slots: list[SlotOut]
+
+
+class Ref(BaseModel):
+    id: int
+    name: str
+
+
+class ClientOut(BaseModel):
+    id: int
+    name: str
+    email: str | None
+    phone: str
+
+
+class BookingOut(BaseModel):
+    id: int
+    uid: str
+    status: Status
+    start: datetime
+    end: datetime
+    treatment_type: Ref
+    therapist: Ref
+    room: Ref
+    client: ClientOut
+    sequence: int
+    source: str
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+    cancelled_at: datetime | None
+    cancel_reason: str
+
+
+class BookingPage(BaseModel):
+    items: list[BookingOut]
+    next: str | None = Field(description="URL of the next page, or null on the last")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: str
