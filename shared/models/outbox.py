@@ -2,8 +2,9 @@
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from shared.models.types import UTCDateTime, utcnow
@@ -28,6 +29,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sent', 'failed', 'skipped')", name="outbox_status"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_booking_recipient", "booking_id", "recipient"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -42,9 +44,12 @@ class OutboxMessage(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    claim_token: str = Field(default="", sa_type=String(32))  # which worker run holds the claim
     last_error: str = Field(default="", sa_type=Text)
     message_id: str = Field(default="", sa_type=String(200))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # What a calendar message said when sent (start, end, therapist, room, method, sequence).
+    rendered: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
