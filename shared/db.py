@@ -78,12 +78,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reads only; whatever it may have changed is rolled back."""
+        """A session for reads only: never committed; its objects stay readable after it closes."""
         with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def ping(self) -> bool:
         try:
