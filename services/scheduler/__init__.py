@@ -18,7 +18,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     config = config or {}
     settings: Settings = config.get("SETTINGS") or load_settings()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
+    from services.scheduler.api import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         JSON_SORT_KEYS=False,

@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 
 from flask import Response, request
 from pydantic import BaseModel
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.routing import IntegerConverter
 
 M = TypeVar("M", bound=BaseModel)
+MAX_ID = 2**31 - 1
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -68,3 +70,13 @@ def operation(endpoint: str, op: Operation) -> Callable[[F], F]:
         return view
 
     return register
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a database id; 0 or one too large for the database is a 404, not a 500."""
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            raise NotFound(f"No record with id {value}")
+        return number

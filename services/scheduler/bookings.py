@@ -119,7 +119,7 @@ def index() -> Response:
     return respond(BookingPage(items=items, next=nxt))
 
 
-@bp.get("/bookings/<int:booking_id>")
+@bp.get("/bookings/<id:booking_id>")
 @require_api_key
 @operation(
     "bookings.show",
@@ -130,7 +130,7 @@ def show(booking_id: int) -> Response:
         return respond(_out(session, booking_id))
 
 
-@bp.patch("/bookings/<int:booking_id>")
+@bp.patch("/bookings/<id:booking_id>")
 @require_api_key
 @operation(
     "bookings.move",
@@ -157,7 +157,7 @@ def move(booking_id: int) -> Response:
         return respond(_out(session, booking_id))
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.post("/bookings/<id:booking_id>/cancel")
 @require_api_key
 @operation(
     "bookings.cancel",

@@ -43,7 +43,7 @@ def therapists() -> Response:
     return respond(Items[TherapistOut](items=items))
 
 
-@bp.get("/therapists/<int:therapist_id>")
+@bp.get("/therapists/<id:therapist_id>")
 @require_api_key
 @operation(
     "catalog.therapist",
@@ -69,7 +69,7 @@ def rooms() -> Response:
     return respond(Items[RoomOut](items=items))
 
 
-@bp.get("/rooms/<int:room_id>")
+@bp.get("/rooms/<id:room_id>")
 @require_api_key
 @operation(
     "catalog.room",

@@ -67,23 +67,36 @@ def test_two_clients_wanting_one_slot_the_second_gets_409_naming_what_is_in_the_
     assert first.status_code == 201
     second = client.post(
         "/api/v1/bookings",
-        json=new_booking(clinic, therapist_id=clinic.anna.id,
-                         client={"name": "Nina Kos", "email": "nina@example.com"}),
+        json=new_booking(
+            clinic,
+            therapist_id=clinic.anna.id,
+            client={"name": "Nina Kos", "email": "nina@example.com"},
+        ),
         headers=auth,
     )
     assert second.status_code == 409
     error = second.get_json()["error"]
     assert error["code"] == "therapist_busy"
-    assert error["message"] == "Anna Novak is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation"
+    assert (
+        error["message"]
+        == "Anna Novak is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation"
+    )
 
 
 def test_a_named_busy_room_is_refused_with_its_name(client, clinic, auth):
     client.post("/api/v1/bookings", json=new_booking(clinic), headers=auth)
-    body = new_booking(clinic, treatment_type_id=clinic.consult.id, therapist_id=clinic.boris.id,
-                       room_id=clinic.room1.id, client={"name": "Lea", "email": "lea@example.com"})
+    body = new_booking(
+        clinic,
+        treatment_type_id=clinic.consult.id,
+        therapist_id=clinic.boris.id,
+        room_id=clinic.room1.id,
+        client={"name": "Lea", "email": "lea@example.com"},
+    )
     response = client.post("/api/v1/bookings", json=body, headers=auth)
     assert response.status_code == 409
-    assert response.get_json()["error"]["message"].startswith("Room 1 is booked Mon 01 Mar 2027 10:00-11:00")
+    assert response.get_json()["error"]["message"].startswith(
+        "Room 1 is booked Mon 01 Mar 2027 10:00-11:00"
+    )
 
 
 def test_an_idempotent_retry_returns_the_first_booking_and_books_once(client, clinic, auth, db):
@@ -99,7 +112,9 @@ def test_an_idempotent_retry_returns_the_first_booking_and_books_once(client, cl
 def test_the_same_idempotency_key_with_another_body_is_422(client, clinic, auth, db):
     headers = {**auth, "Idempotency-Key": "order-43"}
     client.post("/api/v1/bookings", json=new_booking(clinic), headers=headers)
-    other = client.post("/api/v1/bookings", json=new_booking(clinic, start="14:00"), headers=headers)
+    other = client.post(
+        "/api/v1/bookings", json=new_booking(clinic, start="14:00"), headers=headers
+    )
     assert other.status_code == 422
     assert other.get_json()["error"]["code"] == "idempotency_key_reused"
     assert count(db, Booking) == 1
@@ -107,7 +122,9 @@ def test_the_same_idempotency_key_with_another_body_is_422(client, clinic, auth,
 
 def test_a_refused_booking_with_an_idempotency_key_writes_nothing(client, clinic, auth, db):
     headers = {**auth, "Idempotency-Key": "order-44"}
-    response = client.post("/api/v1/bookings", json=new_booking(clinic, start="10:05"), headers=headers)
+    response = client.post(
+        "/api/v1/bookings", json=new_booking(clinic, start="10:05"), headers=headers
+    )
     assert response.status_code == 422
     assert count(db, Booking) == 0
     retry = client.post("/api/v1/bookings", json=new_booking(clinic), headers=headers)
@@ -172,9 +189,15 @@ def test_a_revoked_key_stops_working_at_once(client, clinic, auth, db):
 
 def test_listing_filters_and_pages_through_bookings(client, clinic, auth):
     for hhmm in ("09:00", "10:30", "12:00", "13:30", "15:00"):
-        assert client.post("/api/v1/bookings", json=new_booking(clinic, start=hhmm),
-                           headers=auth).status_code == 201
-    page = client.get(f"/api/v1/bookings?start={MONDAY}&end={MONDAY}&limit=2", headers=auth).get_json()
+        assert (
+            client.post(
+                "/api/v1/bookings", json=new_booking(clinic, start=hhmm), headers=auth
+            ).status_code
+            == 201
+        )
+    page = client.get(
+        f"/api/v1/bookings?start={MONDAY}&end={MONDAY}&limit=2", headers=auth
+    ).get_json()
     assert [b["start"][11:16] for b in page["items"]] == ["09:00", "10:30"]
     seen = [b["id"] for b in page["items"]]
     while page["next"]:
@@ -185,12 +208,15 @@ def test_listing_filters_and_pages_through_bookings(client, clinic, auth):
     assert other_day.get_json() == {"items": [], "next": None}
     by_therapist = client.get(f"/api/v1/bookings?therapist_id={clinic.boris.id}", headers=auth)
     assert by_therapist.get_json()["items"] == []
-    by_status = client.get("/api/v1/bookings?status=booked&start=2027-03-01T12:00:00%2B01:00",
-                           headers=auth).get_json()
+    by_status = client.get(
+        "/api/v1/bookings?status=booked&start=2027-03-01T12:00:00%2B01:00", headers=auth
+    ).get_json()
     assert len(by_status["items"]) == 3
 
 
-@pytest.mark.parametrize("query", ["status=lost", "cursor=zzz", "limit=0", "start=2027-03-01T10:00"])
+@pytest.mark.parametrize(
+    "query", ["status=lost", "cursor=zzz", "limit=0", "start=2027-03-01T10:00"]
+)
 def test_bad_listing_queries_are_422(client, clinic, auth, query):
     assert client.get(f"/api/v1/bookings?{query}", headers=auth).status_code == 422
 
@@ -203,8 +229,11 @@ def test_showing_an_unknown_booking_is_404(client, clinic, auth):
 
 def test_moving_a_session_bumps_its_sequence_and_keeps_its_uid(client, clinic, auth):
     made = client.post("/api/v1/bookings", json=new_booking(clinic), headers=auth).get_json()
-    moved = client.patch(f"/api/v1/bookings/{made['id']}",
-                         json={"start": local(MONDAY, "14:00").isoformat()}, headers=auth)
+    moved = client.patch(
+        f"/api/v1/bookings/{made['id']}",
+        json={"start": local(MONDAY, "14:00").isoformat()},
+        headers=auth,
+    )
     assert moved.status_code == 200
     body = moved.get_json()
     assert body["start"] == f"{MONDAY}T14:00:00+01:00"
@@ -214,10 +243,18 @@ def test_moving_a_session_bumps_its_sequence_and_keeps_its_uid(client, clinic, a
 
 def test_moving_onto_a_taken_time_is_409_and_changes_nothing(client, clinic, auth):
     a = client.post("/api/v1/bookings", json=new_booking(clinic), headers=auth).get_json()
-    client.post("/api/v1/bookings", json=new_booking(
-        clinic, start="14:00", client={"name": "Nina", "email": "nina@example.com"}), headers=auth)
-    response = client.patch(f"/api/v1/bookings/{a['id']}",
-                            json={"start": local(MONDAY, "14:15").isoformat()}, headers=auth)
+    client.post(
+        "/api/v1/bookings",
+        json=new_booking(
+            clinic, start="14:00", client={"name": "Nina", "email": "nina@example.com"}
+        ),
+        headers=auth,
+    )
+    response = client.patch(
+        f"/api/v1/bookings/{a['id']}",
+        json={"start": local(MONDAY, "14:15").isoformat()},
+        headers=auth,
+    )
     assert response.status_code == 409
     again = client.get(f"/api/v1/bookings/{a['id']}", headers=auth).get_json()
     assert again["start"] == a["start"] and again["sequence"] == 0
@@ -226,21 +263,27 @@ def test_moving_onto_a_taken_time_is_409_and_changes_nothing(client, clinic, aut
 @pytest.mark.parametrize("body", [{}, {"start": None}, {"start": "2027-03-01T14:00:00"}, {"x": 1}])
 def test_a_move_without_a_valid_change_is_422(client, clinic, auth, body):
     made = client.post("/api/v1/bookings", json=new_booking(clinic), headers=auth).get_json()
-    assert client.patch(f"/api/v1/bookings/{made['id']}", json=body, headers=auth).status_code == 422
+    assert (
+        client.patch(f"/api/v1/bookings/{made['id']}", json=body, headers=auth).status_code == 422
+    )
 
 
 def test_cancelling_frees_the_slot_and_cannot_be_done_twice(client, clinic, auth):
     made = client.post("/api/v1/bookings", json=new_booking(clinic), headers=auth).get_json()
-    cancelled = client.post(f"/api/v1/bookings/{made['id']}/cancel",
-                            json={"reason": "Client has a cold"}, headers=auth)
+    cancelled = client.post(
+        f"/api/v1/bookings/{made['id']}/cancel", json={"reason": "Client has a cold"}, headers=auth
+    )
     assert cancelled.status_code == 200
     body = cancelled.get_json()
     assert body["status"] == "cancelled" and body["cancel_reason"] == "Client has a cold"
     assert body["sequence"] == 1
     twice = client.post(f"/api/v1/bookings/{made['id']}/cancel", headers=auth)
     assert twice.status_code == 422
-    rebook = client.post("/api/v1/bookings", json=new_booking(
-        clinic, client={"name": "Nina", "email": "nina@example.com"}), headers=auth)
+    rebook = client.post(
+        "/api/v1/bookings",
+        json=new_booking(clinic, client={"name": "Nina", "email": "nina@example.com"}),
+        headers=auth,
+    )
     assert rebook.status_code == 201
 
 

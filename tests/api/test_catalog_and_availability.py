@@ -48,8 +48,7 @@ def test_a_therapists_or_rooms_private_details_need_a_key(client, clinic, path):
 
 def test_availability_lists_slots_with_the_clinics_offset_sorted(client, clinic):
     response = client.get(
-        f"/api/v1/availability?treatment_type_id={clinic.facial.id}"
-        f"&start={MONDAY}&end={MONDAY}"
+        f"/api/v1/availability?treatment_type_id={clinic.facial.id}&start={MONDAY}&end={MONDAY}"
     )
     assert response.status_code == 200
     slots = response.get_json()["slots"]
@@ -67,8 +66,13 @@ def test_availability_lists_slots_with_the_clinics_offset_sorted(client, clinic)
 
 def test_availability_leaves_out_times_a_booking_and_its_buffers_hold(client, clinic, db):
     with db.transaction() as session:
-        book(session, treatment_type_id=clinic.facial.id, start=local(MONDAY, "12:00"),
-             client_id=clinic.client.id, actor="test")
+        book(
+            session,
+            treatment_type_id=clinic.facial.id,
+            start=local(MONDAY, "12:00"),
+            client_id=clinic.client.id,
+            actor="test",
+        )
     slots = client.get(
         f"/api/v1/availability?treatment_type_id={clinic.facial.id}&start={MONDAY}&end={MONDAY}"
     ).get_json()["slots"]
@@ -116,9 +120,13 @@ def test_bad_availability_queries_are_422_naming_the_field(client, clinic, query
 
 
 def test_availability_of_an_unknown_treatment_is_404(client, clinic):
-    response = client.get("/api/v1/availability?treatment_type_id=999&start=2027-03-01&end=2027-03-01")
+    response = client.get(
+        "/api/v1/availability?treatment_type_id=999&start=2027-03-01&end=2027-03-01"
+    )
     assert response.status_code == 404
-    assert response.get_json()["error"]["fields"] == {"treatment_type_id": "No treatment type with id 999"}
+    assert response.get_json()["error"]["fields"] == {
+        "treatment_type_id": "No treatment type with id 999"
+    }
 
 
 def test_availability_respects_notice_today(client, clinic):
@@ -153,8 +161,12 @@ def test_cors_allows_listed_origins_on_public_endpoints_only(settings, db, clini
 
     from services.scheduler import create_app
 
-    app = create_app({"SETTINGS": replace(settings, cors_origins=("https://book.clinic.example",)),
-                      "DATABASE": db})
+    app = create_app(
+        {
+            "SETTINGS": replace(settings, cors_origins=("https://book.clinic.example",)),
+            "DATABASE": db,
+        }
+    )
     client = app.test_client()
     origin = {"Origin": "https://book.clinic.example"}
     public = client.get("/api/v1/treatment-types", headers=origin)
