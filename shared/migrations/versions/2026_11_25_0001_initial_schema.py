@@ -368,6 +368,8 @@ def downgrade() -> None:
 # The database itself refuses overlapping live bookings of one therapist, room or client,
 # on the interval with buffers: racing workers and replicas can never both win a slot.
 # The constraint/trigger names are what shared.booking maps back to a typed conflict.
+# SQLite's triggers bound blocked_start from below (no booking spans a day, see
+# shared.availability.MAX_BOOKING_SPAN) so each check is a short index range, not a scan.
 OVERLAP_GUARDS = {"therapist": "therapist_id", "room": "room_id", "client": "client_id"}
 
 
@@ -394,6 +396,7 @@ def _create_overlap_guards() -> None:
                     WHERE EXISTS (
                         SELECT 1 FROM booking b
                         WHERE b.{column} = NEW.{column} AND b.status <> 'cancelled'
+                          AND b.blocked_start > datetime(NEW.blocked_start, '-1 day')
                           AND b.blocked_start < NEW.blocked_end
                           AND b.blocked_end > NEW.blocked_start {self_filter}
                     );

@@ -1,0 +1,171 @@
+"""What the benchmarks share: databases to fill, gunicorn to serve, a load loop, a table.
+
+Traffic goes only to 127.0.0.1; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+VAR = ROOT / "var" / "bench"
+PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fresh_sqlite(name: str) -> str:
+    VAR.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (VAR / f"{name}.db{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{VAR / name}.db"
+
+
+def fresh_postgres(name: str) -> str:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+@contextmanager
+def gunicorn(
+    database_url: str,
+    *,
+    workers: int = 4,
+    app: str = "services.scheduler:create_app()",
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, int]]:
+    """Serve the app like production does (gthread workers, JSON request log off)."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        LOG_JSON="false",
+        SECRET_KEY="bench-secret-key-0123456789abcdef0123",
+        **(extra_env or {}),
+    )
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if get("127.0.0.1", port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield "127.0.0.1", port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def get(
+    host: str, port: int, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+@dataclass
+class Latency:
+    median_ms: float
+    p95_ms: float
+    count: int
+
+
+def latency(
+    host: str,
+    port: int,
+    paths: Sequence[str],
+    *,
+    rounds: int,
+    warmup: int = 20,
+    headers: dict[str, str] | None = None,
+) -> Latency:
+    """One client, keep-alive, requests in turn: how long one request takes."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    samples: list[float] = []
+    for i in range(warmup + rounds):
+        path = paths[i % len(paths)]
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - started
+        if response.status >= 400:
+            raise RuntimeError(f"{path} answered {response.status}")
+        if i >= warmup:
+            samples.append(elapsed * 1000)
+    conn.close()
+    samples.sort()
+    return Latency(statistics.median(samples), samples[int(len(samples) * 0.95) - 1], len(samples))
+
+
+def throughput(worker: Callable[[int], int], *, clients: int, seconds: float) -> tuple[float, int]:
+    """Run `worker(i)` in `clients` threads until `seconds` pass; it returns units done."""
+    stop_at = time.monotonic() + seconds
+    totals = [0] * clients
+
+    def run(i: int) -> None:
+        while time.monotonic() < stop_at:
+            totals[i] += worker(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return sum(totals) / elapsed, sum(totals)
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
+    out = [f"### {title}", "", line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(r) for r in cells[1:]]
+    return "\n".join(out)
