@@ -141,7 +141,12 @@ def _load_extensions() -> None:
     """Import the modules that register subcommands (kept optional so each stays small)."""
     import importlib
 
-    for module in ("services.cli_feeds", "services.cli_worker", "services.devserver"):
+    for module in (
+        "services.cli_feeds",
+        "services.worker",
+        "services.mailcatcher",
+        "services.devserver",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

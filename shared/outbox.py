@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from shared.errors import InvalidTransition, NotFound
 from shared.models import Booking, Clinic, MessageKind, MessageStatus, OutboxMessage, utcnow
@@ -23,9 +23,17 @@ def _recipients(booking: Booking, clinic: Clinic) -> list[tuple[str, str]]:
     return out
 
 
+CALENDAR_KINDS = (MessageKind.INVITE.value, MessageKind.UPDATE.value, MessageKind.CANCEL.value)
+
+
 def enqueue(session: Session, booking: Booking, kind: MessageKind, clinic: Clinic) -> None:
-    """Queue the calendar message for `kind` and keep the booking's reminder in step."""
-    for role, address in _recipients(booking, clinic):
+    """Queue the calendar message for `kind` and keep the booking's reminder in step.
+
+    A therapist taken off a moved session gets a CANCEL, so their calendar drops it.
+    """
+    assert booking.id is not None, "flush the booking before queueing its messages"
+    current = _recipients(booking, clinic)
+    for role, address in current:
         session.add(
             OutboxMessage(
                 booking_id=booking.id,
@@ -35,7 +43,32 @@ def enqueue(session: Session, booking: Booking, kind: MessageKind, clinic: Clini
                 booking_sequence=booking.sequence,
             )
         )
+    if kind == MessageKind.UPDATE:
+        for address in _former_therapists(session, booking, {a for _, a in current}):
+            session.add(
+                OutboxMessage(
+                    booking_id=booking.id,
+                    kind=MessageKind.CANCEL.value,
+                    recipient=address,
+                    recipient_role="therapist",
+                    booking_sequence=booking.sequence,
+                )
+            )
     _schedule_reminder(session, booking, kind, clinic)
+
+
+def _former_therapists(session: Session, booking: Booking, current: set[str]) -> list[str]:
+    """Therapists who were told about this booking and are no longer on it."""
+    rows = session.exec(
+        select(OutboxMessage.recipient)
+        .where(
+            OutboxMessage.booking_id == booking.id,
+            OutboxMessage.recipient_role == "therapist",
+            col(OutboxMessage.kind).in_(CALENDAR_KINDS),
+        )
+        .distinct()
+    ).all()
+    return sorted(set(rows) - current)
 
 
 def _schedule_reminder(
@@ -48,26 +81,33 @@ def _schedule_reminder(
             OutboxMessage.status == MessageStatus.PENDING.value,
         )
     ).all()
+    assert booking.id is not None
     if kind == MessageKind.CANCEL:
         for msg in pending:
             msg.status = MessageStatus.SKIPPED.value
             msg.last_error = "booking cancelled"
         return
     due: datetime = booking.start_at - timedelta(hours=clinic.reminder_hours_before)
+    # Booked or moved at short notice: the invitation or update itself is the reminder.
+    too_late = clinic.reminder_hours_before <= 0 or due <= booking.updated_at
+    email = booking.client.email if booking.client is not None else None
     if pending:
         for msg in pending:
-            msg.next_attempt_at = due
-            msg.booking_sequence = booking.sequence
+            if too_late or not email:
+                msg.status = MessageStatus.SKIPPED.value
+                msg.last_error = "moved to short notice: the update is the reminder"
+            else:
+                msg.next_attempt_at = due
+                msg.booking_sequence = booking.sequence
+                msg.recipient = email
         return
-    if booking.client is None or not booking.client.email or clinic.reminder_hours_before <= 0:
+    if too_late or not email:
         return
-    if due <= booking.created_at:
-        return  # booked at short notice: the invitation itself is the reminder
     session.add(
         OutboxMessage(
             booking_id=booking.id,
             kind=MessageKind.REMINDER.value,
-            recipient=booking.client.email,
+            recipient=email,
             recipient_role="client",
             booking_sequence=booking.sequence,
             next_attempt_at=due,
@@ -76,11 +116,8 @@ def _schedule_reminder(
 
 
 def pending_count(session: Session) -> int:
-    return len(
-        session.exec(
-            select(OutboxMessage.id).where(col(OutboxMessage.status) == MessageStatus.PENDING.value)
-        ).all()
-    )
+    query = select(func.count()).where(col(OutboxMessage.status) == MessageStatus.PENDING.value)
+    return int(session.exec(query).one())
 
 
 def retry_message(session: Session, message_id: int) -> OutboxMessage:
@@ -94,5 +131,6 @@ def retry_message(session: Session, message_id: int) -> OutboxMessage:
     msg.attempts = 0
     msg.next_attempt_at = utcnow()
     msg.claimed_until = None
+    msg.claim_token = ""
     session.flush()
     return msg
