@@ -5,8 +5,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from operator import itemgetter
 
 Interval = tuple[datetime, datetime]
+_start = itemgetter(0)
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -46,14 +48,14 @@ def clip(intervals: Sequence[Interval], lo: datetime, hi: datetime) -> list[Inte
 
 def containing(merged: Sequence[Interval], start: datetime, end: datetime) -> Interval | None:
     """The interval of `merged` that holds all of [start, end), if one does."""
-    i = bisect_right(merged, (start, datetime.max.replace(tzinfo=start.tzinfo))) - 1
+    i = bisect_right(merged, start, key=_start) - 1
     if i >= 0 and merged[i][0] <= start and end <= merged[i][1]:
         return merged[i]
     return None
 
 
 def overlaps(merged: Sequence[Interval], start: datetime, end: datetime) -> bool:
-    i = bisect_right(merged, (start, datetime.max.replace(tzinfo=start.tzinfo))) - 1
+    i = bisect_right(merged, start, key=_start) - 1
     if i >= 0 and merged[i][1] > start:
         return True
     return i + 1 < len(merged) and merged[i + 1][0] < end
@@ -65,7 +67,7 @@ def free_gap(
     """The free stretch within [lo, hi) around [start, end), or None if `busy` overlaps it."""
     if overlaps(busy, start, end):
         return None
-    i = bisect_right(busy, (start, datetime.max.replace(tzinfo=start.tzinfo))) - 1
+    i = bisect_right(busy, start, key=_start) - 1
     gap_start = max(lo, busy[i][1]) if i >= 0 else lo
     gap_end = min(hi, busy[i + 1][0]) if i + 1 < len(busy) else hi
     return (min(gap_start, start), max(gap_end, end))
