@@ -27,14 +27,16 @@ from shared.availability import get_clinic
 from shared.booking_queries import booking_with_relations, list_bookings
 from shared.clients import find_or_create_client
 from shared.errors import InvalidInput
+from shared.models import Booking
 
 bp = Blueprint("bookings", __name__, url_prefix="/api/v1")
 WRITE_ERRORS = (400, 401, 404, 409, 422)
 
 
-def _out(session: Session, booking_id: int) -> BookingOut:
+def _out(session: Session, booking: Booking) -> BookingOut:
+    """Relations come from the session's identity map after a write: no extra queries."""
     tz = clinic_time.zone(get_clinic(session).timezone)
-    return presenters.booking(booking_with_relations(session, booking_id), tz)
+    return presenters.booking(booking, tz)
 
 
 @bp.post("/bookings")
@@ -75,7 +77,7 @@ def create() -> Response:
             actor=actor(),
             source="api",
         )
-        return _out(session, made.id)  # type: ignore[arg-type]
+        return _out(session, made)
 
     return idempotent(action, 201)
 
@@ -127,7 +129,7 @@ def index() -> Response:
 )
 def show(booking_id: int) -> Response:
     with db().read() as session:
-        return respond(_out(session, booking_id))
+        return respond(_out(session, booking_with_relations(session, booking_id)))
 
 
 @bp.patch("/bookings/<id:booking_id>")
@@ -146,7 +148,7 @@ def show(booking_id: int) -> Response:
 def move(booking_id: int) -> Response:
     payload = parse_body(BookingMove)
     with db().transaction() as session:
-        rules.reschedule(
+        moved = rules.reschedule(
             session,
             booking_id,
             start=payload.start,
@@ -154,7 +156,7 @@ def move(booking_id: int) -> Response:
             room_id=payload.room_id,
             actor=actor(),
         )
-        return respond(_out(session, booking_id))
+        return respond(_out(session, moved))
 
 
 @bp.post("/bookings/<id:booking_id>/cancel")
@@ -173,8 +175,8 @@ def move(booking_id: int) -> Response:
 def cancel(booking_id: int) -> Response:
     payload = parse_body(BookingCancel, optional=True)
     with db().transaction() as session:
-        rules.cancel(session, booking_id, reason=payload.reason, actor=actor())
-        return respond(_out(session, booking_id))
+        cancelled = rules.cancel(session, booking_id, reason=payload.reason, actor=actor())
+        return respond(_out(session, cancelled))
 
 
 def _instant(
