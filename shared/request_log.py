@@ -22,7 +22,14 @@ _SECRET_SEGMENT = re.compile(r"/(feeds|b|booking-links|manage)/([^/]+)(?=/|$)")
 _LONG_TOKEN = re.compile(r"/[A-Za-z0-9_\-]{20,}(\.ics)?(?=/|$)")
 
 
+# Under /feeds/ only a known kind stays readable; whatever else, right or wrong, does not.
+_FEED_PATH = re.compile(r"^/feeds/(therapist|room|clinic|booking)/")
+
+
 def redact(path: str) -> str:
+    if path.startswith("/feeds/"):
+        kind = _FEED_PATH.match(path)
+        return f"/feeds/{kind.group(1)}/[redacted]" if kind else "/feeds/[redacted]"
     path = _SECRET_SEGMENT.sub(lambda m: f"/{m.group(1)}/[redacted]", path)
     return _LONG_TOKEN.sub(lambda m: "/[redacted]" + (m.group(1) or ""), path)
 
