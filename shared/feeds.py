@@ -35,13 +35,15 @@ from urllib.parse import urlsplit
 
 import icalendar
 from sqlalchemy import and_, func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
 from shared import ical
 from shared.catalog import new_feed_token
+from shared.db import Database
 from shared.errors import NotFound
-from shared.models import Booking, BookingStatus, Clinic, Room, Therapist
+from shared.models import Booking, BookingStatus, Clinic, FeedVersion, Room, Therapist
 from shared.models.types import utcnow
 
 KINDS = ("therapist", "room", "clinic")
@@ -227,6 +229,24 @@ def _audience(feed: Feed) -> str:
 # -- rendering ---------------------------------------------------------------------------------
 
 
+def record_version(session: Session, feed: Feed, etag: str, now: datetime) -> datetime:
+    """The Last-Modified of the feed's bytes with this ETag (may flush, never commits).
+
+    The stored one while the ETag is the stored one; for new bytes, now (to the second) and
+    always at least a second after the previous, so a client's date never matches new bytes.
+    """
+    second = now.astimezone(UTC).replace(microsecond=0)
+    row = session.get(FeedVersion, (feed.kind, feed.owner_id), with_for_update=True)
+    if row is None:
+        row = FeedVersion(kind=feed.kind, owner_id=feed.owner_id, etag=etag, last_modified=second)
+        session.add(row)
+    elif row.etag != etag:
+        row.etag = etag
+        row.last_modified = max(second, row.last_modified + timedelta(seconds=1))
+    session.flush()
+    return row.last_modified
+
+
 class _LRU:
     """A bounded dict, least recently used out first; callers hold the cache's lock."""
 
@@ -286,12 +306,14 @@ class FeedCache:
 
     def __init__(
         self,
+        database: Database | None = None,
         *,
         events: int = 50_000,
         feeds: int = 256,
         recheck_after: float = RECHECK_AFTER,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.database = database
         self._events = _LRU(events)
         self._docs = _LRU(feeds)
         self._lock = threading.Lock()
@@ -311,20 +333,36 @@ class FeedCache:
             return cached
         body = self.render(session, feed, now)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        second = now.astimezone(UTC).replace(microsecond=0)
         with self._lock:
             previous: Document | None = self._docs.get(key)
-            if previous is not None and previous.etag == etag:
-                modified = previous.last_modified
-            elif previous is not None:
-                modified = max(second, previous.last_modified + timedelta(seconds=1))
-            else:
-                # Unknown to this process: a session may have left the feed just before, so
-                # only "now" is safe (a restarted server costs each subscriber one download).
-                modified = second
-            doc = Document(body, etag, modified, current, self.clock())
+        if previous is not None and previous.etag == etag:
+            modified = previous.last_modified
+        else:
+            modified = self._remember(feed, etag, now, previous)
+        doc = Document(body, etag, modified, current, self.clock())
+        with self._lock:
             self._docs.put(key, doc)
         return doc
+
+    def _remember(
+        self, feed: Feed, etag: str, now: datetime, previous: Document | None
+    ) -> datetime:
+        """Last-Modified of new bytes: shared through `feed_version` when there is a database."""
+        if self.database is None:
+            second = now.astimezone(UTC).replace(microsecond=0)
+            if previous is None:
+                # Unknown to this process: a session may have left the feed just before, so
+                # only "now" is safe (a restarted server costs each subscriber one download).
+                return second
+            return max(second, previous.last_modified + timedelta(seconds=1))
+        for attempt in range(3):
+            try:
+                with self.database.transaction() as session:
+                    return record_version(session, feed, etag, now)
+            except IntegrityError:  # another process stored the first version just now
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def render(self, session: Session, feed: Feed, now: datetime) -> bytes:
         """The feed's bytes: header, VTIMEZONE, then each event (from the event cache if same)."""
@@ -338,7 +376,7 @@ class FeedCache:
             with self._lock:
                 text = self._events.get(event_key)
             if text is None:
-                text = ical.booking_event(booking, clinic, audience=audience).to_ical()
+                text = ical.event_bytes(booking, clinic, audience=audience)
                 with self._lock:
                     self._events.put(event_key, text)
             parts.append(text)

@@ -12,6 +12,7 @@ Personal data: staff audiences see the client's first name only, unless the clin
 from __future__ import annotations
 
 import calendar as _calendar
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -250,6 +251,88 @@ def description(booking: Booking, clinic: Clinic, audience: str) -> str:
     return "\n".join(lines)
 
 
+def _text(value: str) -> str:
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped."""
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _utc_stamp(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: bytes) -> bytes:
+    """Fold one content line at 75 octets: never inside a UTF-8 character or an escape."""
+    if len(line) <= 75:
+        return line
+    parts: list[bytes] = []
+    start, limit = 0, 75
+    while len(line) - start > limit:
+        cut = start + limit
+        while line[cut] & 0xC0 == 0x80:  # a continuation byte: back to the character's start
+            cut -= 1
+        run, i = 0, cut - 1
+        while i > start and line[i] == 0x5C:  # an odd run of backslashes opens an escape
+            run, i = run + 1, i - 1
+        if run % 2:
+            cut -= 1
+        parts.append(line[start:cut])
+        start, limit = cut, 74  # a continuation line begins with a space
+    parts.append(line[start:])
+    return b"\r\n ".join(parts)
+
+
+def event_lines(
+    booking: Booking,
+    clinic: Clinic,
+    *,
+    audience: str,
+    dtstamp: datetime | None = None,
+) -> list[str]:
+    """The VEVENT's unfolded content lines (see `booking_event`). Raises ValueError."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; expected one of {AUDIENCES}")
+    tz = ZoneInfo(clinic.timezone)
+    cancelled = booking.status == BookingStatus.CANCELLED.value
+    tzid = tz.key
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{_text(booking.uid)}",
+        f"SEQUENCE:{int(booking.sequence)}",
+        f"DTSTAMP:{_utc_stamp(dtstamp or booking.updated_at)}",
+        f"CREATED:{_utc_stamp(booking.created_at)}",
+        f"LAST-MODIFIED:{_utc_stamp(booking.updated_at)}",
+        f"DTSTART;TZID={tzid}:{booking.start_at.astimezone(tz):%Y%m%dT%H%M%S}",
+        f"DTEND;TZID={tzid}:{booking.end_at.astimezone(tz):%Y%m%dT%H%M%S}",
+        f"SUMMARY:{_text(summary(booking, clinic, audience))}",
+        f"LOCATION:{_text(location(booking, clinic))}",
+        f"DESCRIPTION:{_text(description(booking, clinic, audience))}",
+        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+        f"TRANSP:{'TRANSPARENT' if cancelled else 'OPAQUE'}",
+    ]
+    if audience != "client":
+        lines.append("CLASS:PRIVATE")
+        if booking.treatment_type is not None:
+            lines.append(f"CATEGORIES:{_text(booking.treatment_type.name)}")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def event_bytes(
+    booking: Booking,
+    clinic: Clinic,
+    *,
+    audience: str,
+    dtstamp: datetime | None = None,
+) -> bytes:
+    """The VEVENT as folded CRLF bytes, written directly (a feed has thousands of them)."""
+    lines = event_lines(booking, clinic, audience=audience, dtstamp=dtstamp)
+    return b"\r\n".join([_fold(line.encode()) for line in lines]) + b"\r\n"
+
+
 def booking_event(
     booking: Booking,
     clinic: Clinic,
@@ -259,33 +342,17 @@ def booking_event(
 ) -> icalendar.Event:
     """One VEVENT for a booking, as `audience` ("therapist", "room", "clinic", "client") sees it.
 
-    `booking` needs its treatment_type, therapist, room and client loaded. DTSTAMP defaults to
-    the booking's last change (right for a published feed, and stable, so a feed's bytes do not
-    change between requests); an invitation (METHOD) passes the time the message is made.
+    UID is the booking's (never changes), SEQUENCE grows with each change, DTSTART/DTEND are
+    in the clinic's zone with its TZID, SUMMARY/LOCATION/DESCRIPTION are written for the
+    audience (staff see the client's first name unless the clinic shows details), STATUS is
+    CONFIRMED or CANCELLED. `booking` needs its treatment_type, therapist, room and client
+    loaded. DTSTAMP defaults to the booking's last change (right for a published feed, and
+    stable, so a feed's bytes do not change between requests); an invitation (METHOD) passes
+    the time the message is made. The event is parsed from `event_bytes`, so both agree.
     Raises ValueError for an unknown audience.
     """
-    if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience {audience!r}; expected one of {AUDIENCES}")
-    tz = ZoneInfo(clinic.timezone)
-    cancelled = booking.status == BookingStatus.CANCELLED.value
-    event = icalendar.Event()
-    event.add("uid", booking.uid)
-    event.add("sequence", booking.sequence)
-    event.add("dtstamp", (dtstamp or booking.updated_at).astimezone(UTC))
-    event.add("created", booking.created_at.astimezone(UTC))
-    event.add("last-modified", booking.updated_at.astimezone(UTC))
-    event.add("dtstart", _local(booking.start_at, tz))
-    event.add("dtend", _local(booking.end_at, tz))
-    event.add("summary", summary(booking, clinic, audience))
-    event.add("location", location(booking, clinic))
-    event.add("description", description(booking, clinic, audience))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
-    if audience != "client":
-        event.add("class", "PRIVATE")
-        if booking.treatment_type is not None:
-            event.add("categories", [booking.treatment_type.name])
-    return event
+    raw = event_bytes(booking, clinic, audience=audience, dtstamp=dtstamp)
+    return icalendar.Event.from_ical(raw)  # type: ignore[return-value]
 
 
 # -- VCALENDAR --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ def _cache() -> feeds.FeedCache:
     app: Flask = current_app
     cache: feeds.FeedCache | None = app.extensions.get(_CACHE_KEY)
     if cache is None:
-        cache = app.extensions.setdefault(_CACHE_KEY, feeds.FeedCache())
+        cache = app.extensions.setdefault(_CACHE_KEY, feeds.FeedCache(db()))
     return cache
 
 

@@ -12,6 +12,7 @@ from shared.models.catalog import (
 )
 from shared.models.clients import Client
 from shared.models.clinic import Clinic
+from shared.models.feeds import FeedVersion
 from shared.models.idempotency import IdempotencyRecord
 from shared.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from shared.models.staff import Closure, Therapist, TimeOff, WorkingHours
@@ -27,6 +28,7 @@ __all__ = [
     "Clinic",
     "Closure",
     "Feature",
+    "FeedVersion",
     "IdempotencyRecord",
     "MessageKind",
     "MessageStatus",

@@ -1,0 +1,156 @@
+"""shared.feeds below HTTP: validators shared by every process, the window's queries, 304 rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+
+from shared import booking as rules
+from shared import feeds
+from shared.db import Database
+from shared.models import Booking, Client
+from shared.models.types import utcnow
+from tests.factories import Clinic
+from tests.feeds.conftest import at, book, soon
+
+
+def _feed(db: Database, token: str) -> feeds.Feed:
+    with db.read() as session:
+        return feeds.find_feed(session, "therapist", token)
+
+
+def _doc(cache: feeds.FeedCache, db: Database, feed: feeds.Feed, now: datetime) -> feeds.Document:
+    with db.read() as session:
+        return cache.document(session, feed, now)
+
+
+def test_every_process_and_a_restarted_one_send_the_same_validators(
+    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+) -> None:
+    feed = _feed(db, clinic.anna.feed_token)
+    now = utcnow()
+    first = _doc(feeds.FeedCache(db), db, feed, now)
+    later = now + timedelta(minutes=7)
+    other_worker = _doc(feeds.FeedCache(db), db, feed, later)
+    restarted = _doc(feeds.FeedCache(db), db, feed, later + timedelta(hours=3))
+    assert first.etag == other_worker.etag == restarted.etag
+    assert first.last_modified == other_worker.last_modified == restarted.last_modified
+    assert first.last_modified == now.replace(microsecond=0)
+
+
+def test_new_bytes_get_a_later_last_modified_even_within_the_same_second(
+    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+) -> None:
+    feed = _feed(db, clinic.anna.feed_token)
+    now = utcnow().replace(microsecond=100)
+    cache = feeds.FeedCache(db)
+    before = _doc(cache, db, feed, now)
+    facial = some_bookings["anna_facial"]
+    with db.transaction() as session:
+        rules.cancel(session, facial.id, actor="t", now=facial.start_at - timedelta(days=1))
+    after = _doc(feeds.FeedCache(db), db, feed, now + timedelta(microseconds=500))
+    assert after.etag != before.etag
+    assert after.last_modified == before.last_modified + timedelta(seconds=1)
+    assert not feeds.not_modified(
+        after,
+        if_none_match=None,
+        if_modified_since=feeds.http_date(before.last_modified),
+        now=now + timedelta(seconds=5),
+    )
+
+
+def test_a_cached_feed_is_reused_until_its_state_changes(
+    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+) -> None:
+    feed = _feed(db, clinic.anna.feed_token)
+    cache = feeds.FeedCache(db)
+    now = utcnow()
+    first = _doc(cache, db, feed, now)
+    assert _doc(cache, db, feed, now + timedelta(seconds=1)) is first
+    assert cache.renders == 1
+    book(db, clinic, at(soon(weeks=5), "10:00"))
+    assert _doc(cache, db, feed, now + timedelta(seconds=2)).etag != first.etag
+    assert cache.renders == 2
+
+
+def test_a_change_outside_the_state_shows_after_the_recheck_interval(
+    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+) -> None:
+    ticks = [0.0]
+    cache = feeds.FeedCache(db, recheck_after=60, clock=lambda: ticks[0])
+    feed = _feed(db, clinic.anna.feed_token)
+    now = utcnow()
+    first = _doc(cache, db, feed, now)
+    with db.transaction() as session:
+        session.get(Client, clinic.client.id).name = "Eve Horvat"  # type: ignore[union-attr]
+    ticks[0] = 59
+    assert _doc(cache, db, feed, now).etag == first.etag
+    ticks[0] = 61
+    assert b"Eve" in _doc(cache, db, feed, now).body
+
+
+def test_a_feed_with_no_sessions_is_still_a_valid_calendar(
+    db: Database, clinic: Clinic, icaljs: object
+) -> None:
+    doc = _doc(feeds.FeedCache(db), db, _feed(db, clinic.boris.feed_token), utcnow())
+    js = icaljs(doc.body)  # type: ignore[operator]
+    assert js["events"] == [] and js["calname"] == "Boris Li · Test Clinic"
+
+
+# -- the 304 rules, as a pure function ------------------------------------------------------------
+
+DOC = feeds.Document(
+    body=b"",
+    etag='"abc"',
+    last_modified=datetime(2027, 1, 10, 12, 0, 0, tzinfo=UTC),
+    state=(),
+    checked=0.0,
+)
+NOW = datetime(2027, 1, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("inm", "ims", "expected"),
+    [
+        ('"abc"', None, True),
+        ('W/"abc"', None, True),
+        ('"x", "abc"', None, True),
+        ("*", None, True),
+        ('"x"', None, False),
+        ('"x"', "Sun, 10 Jan 2027 12:00:00 GMT", False),  # If-None-Match decides
+        (None, "Sun, 10 Jan 2027 12:00:00 GMT", True),
+        (None, "Sun, 10 Jan 2027 18:00:00 GMT", True),
+        (None, "Sun, 10 Jan 2027 11:59:59 GMT", False),
+        (None, "Tue, 12 Jan 2027 00:00:00 GMT", False),  # in the future
+        (None, "Sunday, 10-Jan-27 12:00:00 GMT", True),  # RFC 850 form
+        (None, "Sun Jan 10 12:00:00 2027", True),  # asctime form
+        (None, "not a date", False),
+        (None, "", False),
+        (None, None, False),
+    ],
+)
+def test_not_modified_follows_rfc_9110(inm: str | None, ims: str | None, expected: bool) -> None:
+    assert feeds.not_modified(DOC, if_none_match=inm, if_modified_since=ims, now=NOW) is expected
+
+
+def test_two_apps_on_one_database_agree_on_validators(
+    settings: object, db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+) -> None:
+    from services.scheduler import create_app
+
+    apps: list[Flask] = [
+        create_app({"SETTINGS": settings, "DATABASE": db, "TESTING": True}) for _ in range(2)
+    ]
+    path = f"/feeds/therapist/{clinic.anna.feed_token}.ics"
+    first = apps[0].test_client().get(path)
+    second = apps[1].test_client().get(path)
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert first.headers["Last-Modified"] == second.headers["Last-Modified"]
+    again = (
+        apps[1]
+        .test_client()
+        .get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    )
+    assert again.status_code == 304
