@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
 from shared import invites
@@ -190,7 +191,11 @@ def _plan(
     session: Session, msg: OutboxMessage, settings: Settings, now: datetime
 ) -> tuple[EmailMessage, dict[str, Any] | None] | str:
     """The e-mail for `msg` from the booking's current state, or why it is not to be sent."""
-    booking = session.get(Booking, msg.booking_id)
+    booking = session.exec(
+        select(Booking)
+        .where(Booking.id == msg.booking_id)
+        .options(*(joinedload(getattr(Booking, name)) for name in _DETAILS))
+    ).first()
     clinic = session.get(Clinic, 1)
     if booking is None or clinic is None:
         return "booking no longer exists"
@@ -238,6 +243,9 @@ def _plan(
         **common,  # type: ignore[arg-type]
     )
     return email, current
+
+
+_DETAILS = ("treatment_type", "therapist", "room", "client")
 
 
 def _recipient_name(booking: Booking, msg: OutboxMessage) -> str:
