@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEFAULT_DATABASE_URL = "sqlite:///var/clinic.db"
+_HOST_PORT = re.compile(r"[^:]+:[0-9]*")
 
 
 class ConfigError(RuntimeError):
@@ -44,6 +48,27 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def env_int(
+    name: str,
+    default: int,
+    low: int = 1,
+    high: int = 1024,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """A whole number from the environment (gunicorn configs); ConfigError names the variable."""
+    return _int(os.environ if environ is None else environ, name, default, low, high)
+
+
+@contextmanager
+def exit_on_config_error() -> Iterator[None]:
+    """At process start: a ConfigError becomes one line on stderr and exit status 2."""
+    try:
+        yield
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 def sqlalchemy_url(database_url: str) -> str:
     """Map the documented URL forms to SQLAlchemy's (psycopg 3 for PostgreSQL)."""
     scheme, sep, rest = database_url.partition("://")
@@ -53,9 +78,13 @@ def sqlalchemy_url(database_url: str) -> str:
         parts = urlsplit(database_url)
         if not parts.hostname and not parts.path.strip("/"):
             raise ConfigError("DATABASE_URL", "a postgresql URL needs a host or a database name")
+        try:
+            parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
+        except ValueError:
+            raise ConfigError("DATABASE_URL", "the port must be a number from 1 to 65535") from None
         return "postgresql+psycopg://" + rest
     if scheme == "sqlite":
-        if not rest.startswith("/"):
+        if not rest.startswith("/") or not rest[1:].strip():
             raise ConfigError("DATABASE_URL", "expected sqlite:///relative/path or sqlite:////abs")
         return database_url
     raise ConfigError("DATABASE_URL", f"unsupported scheme {scheme!r}: use sqlite or postgresql")
@@ -102,10 +131,30 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if len(secret_key) < 32:
             raise ConfigError("SECRET_KEY", "must be at least 32 characters in production")
 
+    if clinic_env == "production" and not env.get("PUBLIC_BASE_URL"):
+        raise ConfigError(
+            "PUBLIC_BASE_URL",
+            "must be set in production: the address clients and calendars reach the scheduler at",
+        )
     public_base_url = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     parts = urlsplit(public_base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ConfigError("PUBLIC_BASE_URL", f"expected an http(s) URL, got {public_base_url!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError("PUBLIC_BASE_URL", "expected a base URL without ? or #")
+
+    smtp_host = env.get("SMTP_HOST", "").strip()
+    if "/" in smtp_host or any(c.isspace() for c in smtp_host) or _HOST_PORT.fullmatch(smtp_host):
+        raise ConfigError(
+            "SMTP_HOST",
+            f"expected a host name only (the port goes in SMTP_PORT), got {smtp_host!r}",
+        )
+    smtp_username = env.get("SMTP_USERNAME", "")
+    smtp_password = env.get("SMTP_PASSWORD", "")
+    if smtp_username and not smtp_password:
+        raise ConfigError("SMTP_PASSWORD", "must be set when SMTP_USERNAME is")
+    if smtp_password and not smtp_username:
+        raise ConfigError("SMTP_USERNAME", "must be set when SMTP_PASSWORD is")
 
     mail_from = env.get("MAIL_FROM") or "clinic@example.com"
     if "@" not in mail_from or any(c in mail_from for c in "\r\n"):
@@ -123,10 +172,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         env=clinic_env,
         public_base_url=public_base_url,
-        smtp_host=env.get("SMTP_HOST", ""),
+        smtp_host=smtp_host,
         smtp_port=_int(env, "SMTP_PORT", 25, 1, 65535),
-        smtp_username=env.get("SMTP_USERNAME", ""),
-        smtp_password=env.get("SMTP_PASSWORD", ""),
+        smtp_username=smtp_username,
+        smtp_password=smtp_password,
         smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
         mail_from=mail_from,
         cors_origins=origins,

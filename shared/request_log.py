@@ -1,7 +1,10 @@
 """One JSON line per HTTP request, as plain WSGI middleware (no Flask here).
 
-Tokens in feed and booking URLs are redacted; query strings and bodies are never logged,
-so no client's personal data reaches the logs.
+The line holds method, path, status, duration and a request id (also sent back as the
+`X-Request-ID` header). Secrets in paths are redacted: feed tokens (`/feeds/<kind>/<token>.ics`),
+clients' booking links (`/b/<access_token>`), any other token-like segment, and anything that
+looks like an e-mail address. Query strings, bodies, headers and client addresses are never
+logged, so no client's personal data reaches the logs.
 """
 
 from __future__ import annotations
@@ -12,29 +15,50 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 log = logging.getLogger("clinic.requests")
 
-# Path segments that are secrets: feed tokens, booking access tokens.
-_SECRET_SEGMENT = re.compile(r"/(feeds|b|booking-links|manage)/([^/]+)(?=/|$)")
-_LONG_TOKEN = re.compile(r"/[A-Za-z0-9_\-]{20,}(\.ics)?(?=/|$)")
-
-
-# Under /feeds/ only a known kind stays readable; whatever else, right or wrong, does not.
-_FEED_PATH = re.compile(r"^/feeds/(therapist|room|clinic|booking)/")
+REDACTED = "[redacted]"
+FEED_KINDS = frozenset({"therapist", "room", "clinic", "booking"})
+# Prefixes whose next segment is a secret: a client's booking link and its older spellings.
+_SECRET_AFTER = frozenset({"b", "booking-links", "manage"})
+# A segment that looks like a generated token (secrets.token_urlsafe gives 32+ characters).
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{20,}")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9\-]{8,64}")
 
 
 def redact(path: str) -> str:
-    if path.startswith("/feeds/"):
-        kind = _FEED_PATH.match(path)
-        return f"/feeds/{kind.group(1)}/[redacted]" if kind else "/feeds/[redacted]"
-    path = _SECRET_SEGMENT.sub(lambda m: f"/{m.group(1)}/[redacted]", path)
-    return _LONG_TOKEN.sub(lambda m: "/[redacted]" + (m.group(1) or ""), path)
+    """The path with every secret or personal segment replaced by `[redacted]`."""
+    segments = path.split("/")
+    out: list[str] = []
+    for i, segment in enumerate(segments):
+        if i >= 1 and _is_secret(segments, i):
+            suffix = ".ics" if segment.endswith(".ics") else ""
+            out.append(REDACTED + suffix)
+        else:
+            out.append(segment)
+    return "/".join(out)
+
+
+def _is_secret(segments: list[str], i: int) -> bool:
+    segment = segments[i]
+    if not segment:
+        return False
+    if i == 2 and segments[1] in _SECRET_AFTER:
+        return True
+    if i == 3 and segments[1] == "feeds" and segments[2] in FEED_KINDS:
+        return True
+    if "@" in segment:
+        return True
+    stem = segment.removesuffix(".ics")
+    return bool(_TOKEN_LIKE.fullmatch(stem))
 
 
 def configure_logging(json_lines: bool = True) -> None:
+    """Send the request log to stderr, one bare line per request (the line is the JSON)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.handlers[:] = [handler]
@@ -43,7 +67,11 @@ def configure_logging(json_lines: bool = True) -> None:
 
 
 class RequestLog:
-    """Wraps a WSGI app: sets X-Request-ID and logs method, path, status and duration."""
+    """Wraps a WSGI app: sets X-Request-ID and logs method, path, status and duration.
+
+    The line is written when the server closes the response, so the duration includes
+    sending the body; an app that raises is logged as status 500.
+    """
 
     def __init__(self, app: Callable[..., Iterable[bytes]], service: str) -> None:
         self.app = app
@@ -51,31 +79,57 @@ class RequestLog:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = (
-            incoming if re.fullmatch(r"[A-Za-z0-9\-]{8,64}", incoming) else uuid.uuid4().hex
-        )
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         environ["clinic.request_id"] = request_id
         started = time.perf_counter()
         status_holder: dict[str, int] = {}
 
         def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             status_holder["status"] = int(status.split(" ", 1)[0])
+            headers[:] = [(k, v) for k, v in headers if k.lower() != "x-request-id"]
             headers.append(("X-Request-ID", request_id))
             return start_response(status, headers, exc_info)
 
-        try:
-            return self.app(environ, _start)
-        finally:
-            if log.isEnabledFor(logging.INFO):
-                log.info(
-                    json.dumps(
-                        {
-                            "service": self.service,
-                            "request_id": request_id,
-                            "method": environ.get("REQUEST_METHOD"),
-                            "path": redact(environ.get("PATH_INFO", "")),
-                            "status": status_holder.get("status", 500),
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                        }
-                    )
+        def _write_line() -> None:
+            if not log.isEnabledFor(logging.INFO):
+                return
+            log.info(
+                json.dumps(
+                    {
+                        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                        "service": self.service,
+                        "request_id": request_id,
+                        "method": environ.get("REQUEST_METHOD"),
+                        "path": redact(environ.get("PATH_INFO", "")),
+                        "status": status_holder.get("status", 500),
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    }
                 )
+            )
+
+        try:
+            body = self.app(environ, _start)
+        except BaseException:
+            status_holder["status"] = 500
+            _write_line()
+            raise
+        return _ClosingBody(body, _write_line)
+
+
+class _ClosingBody:
+    """The app's response body, calling `on_close` once the server has finished with it."""
+
+    def __init__(self, body: Iterable[bytes], on_close: Callable[[], None]) -> None:
+        self._body = body
+        self._on_close = on_close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._on_close()

@@ -3,10 +3,16 @@
 import multiprocessing
 import os
 
+from shared.config import env_int, exit_on_config_error, load_settings
+
+# A bad setting stops gunicorn here, before any worker starts, with one line naming it.
+with exit_on_config_error():
+    load_settings()
+    workers = env_int("SCHEDULER_WORKERS", min(4, multiprocessing.cpu_count() * 2), 1, 64)
+    threads = env_int("SCHEDULER_THREADS", 2, 1, 64)
+
 bind = os.environ.get("SCHEDULER_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("SCHEDULER_WORKERS", str(min(4, multiprocessing.cpu_count() * 2))))
 worker_class = "gthread"
-threads = int(os.environ.get("SCHEDULER_THREADS", "2"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
