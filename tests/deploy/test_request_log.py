@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from werkzeug.test import Client
-from werkzeug.wrappers import Response
 
 from services.scheduler import create_app
 from shared import booking
