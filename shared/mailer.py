@@ -92,8 +92,20 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+IMPLICIT_TLS_PORT = 465  # "SMTPS": TLS from the first byte; any other port may use STARTTLS
+
+
+def _tls() -> ssl.SSLContext:
+    """Certificates checked against the system's CAs (or SSL_CERT_FILE), host name included."""
+    return ssl.create_default_context()
+
+
 class SmtpTransport:
-    """One SMTP connection, opened on the first send and reused for the rest of a batch."""
+    """One SMTP connection, opened on the first send and reused for the rest of a batch.
+
+    Port 465 speaks TLS from the start; on other ports SMTP_STARTTLS upgrades the connection
+    (and refuses to go on in plain text if the server cannot). SMTP_USERNAME logs in.
+    """
 
     def __init__(self, settings: Settings, timeout: float) -> None:
         self.settings = settings
@@ -103,15 +115,20 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         try:
-            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
+            if s.smtp_port == IMPLICIT_TLS_PORT:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.smtp_host, s.smtp_port, timeout=self.timeout, context=_tls()
+                )
+            else:
+                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
         except (OSError, smtplib.SMTPException) as exc:
             raise ServerUnavailable(
                 f"cannot connect to {s.smtp_host}:{s.smtp_port}: {exc}"
             ) from exc
         try:
             smtp.ehlo()
-            if s.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
+            if s.smtp_starttls and s.smtp_port != IMPLICIT_TLS_PORT:
+                smtp.starttls(context=_tls())
                 smtp.ehlo()
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password)

@@ -29,36 +29,34 @@ CALENDAR_KINDS = (MessageKind.INVITE.value, MessageKind.UPDATE.value, MessageKin
 def enqueue(session: Session, booking: Booking, kind: MessageKind, clinic: Clinic) -> None:
     """Queue the calendar message for `kind` and keep the booking's reminder in step.
 
-    A therapist taken off a moved session gets a CANCEL, so their calendar drops it.
+    Every therapist who was sent this booking before hears of the change too: one taken off
+    it gets a CANCEL, so their calendar drops it (the worker decides REQUEST or CANCEL from
+    the booking as it is when it sends).
     """
     assert booking.id is not None, "flush the booking before queueing its messages"
-    current = _recipients(booking, clinic)
-    for role, address in current:
+    messages = [(role, address, kind) for role, address in _recipients(booking, clinic)]
+    if kind != MessageKind.INVITE:
+        addressed = {address for _, address, _ in messages}
+        assigned = booking.therapist.email if booking.therapist is not None else None
+        for address in _told_therapists(session, booking):
+            if address not in addressed:
+                still_on = address == assigned
+                messages.append(("therapist", address, kind if still_on else MessageKind.CANCEL))
+    for role, address, message_kind in messages:
         session.add(
             OutboxMessage(
                 booking_id=booking.id,
-                kind=kind.value,
+                kind=message_kind.value,
                 recipient=address,
                 recipient_role=role,
                 booking_sequence=booking.sequence,
             )
         )
-    if kind == MessageKind.UPDATE:
-        for address in _former_therapists(session, booking, {a for _, a in current}):
-            session.add(
-                OutboxMessage(
-                    booking_id=booking.id,
-                    kind=MessageKind.CANCEL.value,
-                    recipient=address,
-                    recipient_role="therapist",
-                    booking_sequence=booking.sequence,
-                )
-            )
     _schedule_reminder(session, booking, kind, clinic)
 
 
-def _former_therapists(session: Session, booking: Booking, current: set[str]) -> list[str]:
-    """Therapists who were told about this booking and are no longer on it."""
+def _told_therapists(session: Session, booking: Booking) -> list[str]:
+    """Therapists who were queued a calendar message about this booking before."""
     rows = session.exec(
         select(OutboxMessage.recipient)
         .where(
@@ -68,7 +66,7 @@ def _former_therapists(session: Session, booking: Booking, current: set[str]) ->
         )
         .distinct()
     ).all()
-    return sorted(set(rows) - current)
+    return sorted(rows)
 
 
 def _schedule_reminder(

@@ -528,3 +528,43 @@ def test_the_outbox_survives_an_smtp_server_that_is_down_and_then_back(db, clini
     assert sorted(r.message["Message-ID"] for r in received) == sent_ids
     assert len(set(sent_ids)) == len(ids) == len(received)
     assert sorted(r.booking_id for r in outbox_rows(db) if r.kind == "invite") == sorted(ids)
+
+
+def test_a_booking_that_rolls_back_leaves_no_message_and_one_that_commits_has_its_message(
+    db, clinic
+):
+    import pytest
+
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        booking.book(
+            session,
+            treatment_type_id=clinic.facial.id,
+            start=local(MONDAY, "10:00"),
+            client_id=clinic.client.id,
+            actor="reception",
+            now=NOW,
+        )
+        raise RuntimeError("the request failed after booking")
+    assert outbox_rows(db) == []
+    booking_id = book(db, clinic, local(MONDAY, "10:00"))
+    kinds = [(r.kind, r.recipient, r.status) for r in outbox_rows(db, booking_id)]
+    assert kinds == [
+        ("invite", "eva@example.com", "pending"),
+        ("reminder", "eva@example.com", "pending"),
+    ]
+
+
+def test_a_therapist_who_had_the_invitation_hears_of_the_cancel_after_invites_are_turned_off(
+    db, clinic, smtp: SmtpServer, mailer: Mailer
+):
+    with db.transaction() as session:
+        session.get(Clinic, 1).invite_therapists = True  # type: ignore[union-attr]
+    booking_id = book(db, clinic, local(MONDAY, "10:00"))
+    drain(mailer)
+    with db.transaction() as session:
+        session.get(Clinic, 1).invite_therapists = False  # type: ignore[union-attr]
+        booking.cancel(session, booking_id, actor="reception", now=NOW)
+    drain(mailer)
+    later = {r.rcpt_tos[0]: r.message for r in smtp.inbox.messages()[2:]}
+    assert set(later) == {"eva@example.com", "anna@clinic.example"}
+    assert all(str(vcalendar(m)["METHOD"]) == "CANCEL" for m in later.values())
