@@ -27,14 +27,15 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import icalendar
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, literal, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
@@ -43,7 +44,15 @@ from shared import ical
 from shared.catalog import new_feed_token
 from shared.db import Database
 from shared.errors import NotFound
-from shared.models import Booking, BookingStatus, Clinic, FeedVersion, Room, Therapist
+from shared.models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Clinic,
+    FeedVersion,
+    Room,
+    Therapist,
+)
 from shared.models.types import utcnow
 
 KINDS = ("therapist", "room", "clinic")
@@ -53,6 +62,7 @@ WINDOW_AHEAD = timedelta(days=365)
 CANCELLED_KEPT = timedelta(days=30)
 REFRESH = timedelta(minutes=15)
 RECHECK_AFTER = 300.0  # seconds a cached body is trusted without re-rendering
+STATE_RECHECK = 60.0  # seconds an unchanged marker is trusted without the window's aggregate
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 _NOT_FOUND = "No such calendar feed (the link may have been replaced by a new one)"
 
@@ -103,26 +113,70 @@ def _matches(stored: str, token: str) -> bool:
     return bool(stored) and hmac.compare_digest(stored.encode(), token.encode())
 
 
-def find_feed(session: Session, kind: str, token: str) -> Feed:
-    """The feed whose token this is; raises NotFound (never saying why) for anything else."""
+Marker = tuple[Any, ...]
+
+
+def _marker_columns() -> tuple[Any, ...]:
+    newest_event = select(func.max(col(BookingEvent.id))).scalar_subquery()
+    return (
+        col(Clinic.name),
+        col(Clinic.address),
+        col(Clinic.phone),
+        col(Clinic.timezone),
+        col(Clinic.feed_shows_client_details),
+        newest_event,
+    )
+
+
+@cache
+def _owner_query(kind: str) -> Any:
+    """Built once per kind: the statement of `open_feed` (its cache key is then memoized)."""
+    on_clinic = col(Clinic.id) == 1
+    if kind == "booking":
+        return (
+            select(col(Booking.id), col(Booking.access_token), literal(""), *_marker_columns())
+            .select_from(Booking)
+            .join(Clinic, on_clinic)
+            .where(col(Booking.access_token) == bindparam("token"))
+        )
+    model: Any = {"therapist": Therapist, "room": Room, "clinic": Clinic}[kind]
+    query = select(model.id, model.feed_token, model.name, *_marker_columns())
+    return query.where(on_clinic) if kind == "clinic" else query.join(Clinic, on_clinic)
+
+
+def open_feed(session: Session, kind: str, token: str) -> tuple[Feed, Marker]:
+    """The feed whose token this is, and its change marker, in one small query.
+
+    The marker is the clinic's settings plus the newest booking event's id: every booking
+    change made through shared.booking writes an event in its own transaction, so an unchanged
+    marker means no booking changed. Raises NotFound (never saying why) for anything else.
+    """
     if kind not in URL_KINDS or not _plausible(token):
         raise NotFound(_NOT_FOUND)
+    query = _owner_query(kind)
     if kind == "booking":
-        row = session.exec(
-            select(Booking.id, Booking.access_token).where(Booking.access_token == token)
-        ).first()
-        if row is None or not _matches(row[1], token):
-            raise NotFound(_NOT_FOUND)
-        return Feed("booking", int(row[0] or 0), "")
-    model: Any = {"therapist": Therapist, "room": Room, "clinic": Clinic}[kind]
-    found: Feed | None = None
+        query = query.params(token=token)
+    found: tuple[Feed, Marker] | None = None
     # Every candidate is compared, so the time taken does not depend on which one matches.
-    for ident, stored, name in session.exec(select(model.id, model.feed_token, model.name)):
-        if _matches(stored, token) and found is None:
-            found = Feed(kind, int(ident), name)
+    for row in session.exec(query):
+        if _matches(row[1], token) and found is None:
+            found = (Feed(kind, int(row[0]), row[2]), (row[8], tuple(row[3:8])))
     if found is None:
         raise NotFound(_NOT_FOUND)
     return found
+
+
+def find_feed(session: Session, kind: str, token: str) -> Feed:
+    """The feed whose token this is; raises NotFound (never saying why) for anything else."""
+    return open_feed(session, kind, token)[0]
+
+
+def current_marker(session: Session) -> Marker:
+    """What `open_feed` returns as the marker, for callers that found the feed otherwise."""
+    row = session.exec(select(*_marker_columns()).where(col(Clinic.id) == 1)).first()
+    if row is None:
+        raise NotFound(_NOT_FOUND)
+    return (row[5], tuple(row[0:5]))
 
 
 # -- what a feed holds ---------------------------------------------------------------------------
@@ -299,6 +353,8 @@ class Document:
     last_modified: datetime  # whole seconds, UTC
     state: tuple[Any, ...]
     checked: float  # monotonic time of the last render that confirmed the bytes
+    marker: Marker = ()
+    state_checked: float = 0.0  # monotonic time the state was last confirmed
 
 
 class FeedCache:
@@ -311,6 +367,7 @@ class FeedCache:
         events: int = 50_000,
         feeds: int = 256,
         recheck_after: float = RECHECK_AFTER,
+        state_recheck: float = STATE_RECHECK,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
@@ -318,19 +375,46 @@ class FeedCache:
         self._docs = _LRU(feeds)
         self._lock = threading.Lock()
         self.recheck_after = recheck_after
+        self.state_recheck = state_recheck
         self.clock = clock
         self.renders = 0
 
-    def document(self, session: Session, feed: Feed, now: datetime | None = None) -> Document:
-        """The feed's current bytes and validators, rendering only what changed."""
+    def document(
+        self,
+        session: Session,
+        feed: Feed,
+        now: datetime | None = None,
+        *,
+        marker: Marker | None = None,
+    ) -> Document:
+        """The feed's current bytes and validators, rendering only what changed.
+
+        With an unchanged `marker` (see `open_feed`) a cached document is served as it is for
+        `state_recheck` seconds; otherwise the window's aggregate decides, and only a changed
+        state, or a body older than `recheck_after`, renders again.
+        """
         now = now or utcnow()
-        current = state(session, feed, now)
+        if marker is None:
+            marker = current_marker(session)
         key = (feed.kind, feed.owner_id)
+        tick = self.clock()
         with self._lock:
             cached: Document | None = self._docs.get(key)
-        fresh = cached is not None and self.clock() - cached.checked < self.recheck_after
-        if cached is not None and fresh and cached.state == current:
-            return cached
+        if (
+            cached is not None
+            and cached.state[0] == feed
+            and tick - cached.checked < self.recheck_after
+        ):
+            if cached.marker == marker and tick - cached.state_checked < self.state_recheck:
+                return cached
+            current = state(session, feed, now)
+            if current == cached.state:
+                doc = replace(cached, marker=marker, state_checked=tick)
+                with self._lock:
+                    self._docs.put(key, doc)
+                return doc
+        else:
+            current = state(session, feed, now)
         body = self.render(session, feed, now)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         with self._lock:
@@ -339,7 +423,7 @@ class FeedCache:
             modified = previous.last_modified
         else:
             modified = self._remember(feed, etag, now, previous)
-        doc = Document(body, etag, modified, current, self.clock())
+        doc = Document(body, etag, modified, current, tick, marker, tick)
         with self._lock:
             self._docs.put(key, doc)
         return doc

@@ -29,8 +29,8 @@ def _cache() -> feeds.FeedCache:
 def feed(kind: str, token: str) -> Response:
     now = utcnow()
     with db().read() as session:
-        found = feeds.find_feed(session, kind, token)
-        doc = _cache().document(session, found, now)
+        found, marker = feeds.open_feed(session, kind, token)
+        doc = _cache().document(session, found, now, marker=marker)
     fresh = feeds.not_modified(
         doc,
         if_none_match=request.headers.get("If-None-Match"),

@@ -154,3 +154,39 @@ def test_two_apps_on_one_database_agree_on_validators(
         .get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
     )
     assert again.status_code == 304
+
+
+def test_another_therapists_booking_costs_an_aggregate_but_no_render(
+    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+) -> None:
+    cache = feeds.FeedCache(db)
+    feed = _feed(db, clinic.anna.feed_token)
+    now = utcnow()
+    first = _doc(cache, db, feed, now)
+    book(db, clinic, at(soon(weeks=6), "09:00"), therapist="boris", treatment="consult")
+    again = _doc(cache, db, feed, now)
+    assert cache.renders == 1
+    assert again.etag == first.etag and again.marker != first.marker
+
+
+def test_a_change_written_around_the_booking_rules_shows_within_the_state_recheck(
+    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+) -> None:
+    from sqlalchemy import update
+
+    ticks = [0.0]
+    cache = feeds.FeedCache(db, state_recheck=60, clock=lambda: ticks[0])
+    feed = _feed(db, clinic.anna.feed_token)
+    now = utcnow()
+    first = _doc(cache, db, feed, now)
+    facial = some_bookings["anna_facial"]
+    with db.transaction() as session:  # e.g. an import script: no booking event is written
+        session.execute(
+            update(Booking)
+            .where(Booking.id == facial.id)  # type: ignore[arg-type]
+            .values(status="cancelled", sequence=1, updated_at=now, cancelled_at=now)
+        )
+    ticks[0] = 30
+    assert _doc(cache, db, feed, now).etag == first.etag
+    ticks[0] = 61
+    assert b"STATUS:CANCELLED" in _doc(cache, db, feed, now).body

@@ -472,7 +472,7 @@ def test_a_revalidation_renders_nothing_and_asks_the_database_little(
         event.remove(db.engine, "before_cursor_execute", count)
     assert cache.renders == renders
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(queries) <= 6, queries  # token, clinic and one aggregate, per request
+    assert len(queries) == 2, queries  # one per request: tokens, clinic, newest event
 
 
 def test_head_gives_the_headers_without_the_body(
