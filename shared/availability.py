@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from shared import clinic_time
+from shared import clinic_time, validation
 from shared.errors import InactiveResource, InvalidInput, NotFound
 from shared.intervals import Interval, free_gap, merge, overlaps, subtract
 from shared.models import (
@@ -163,34 +165,50 @@ def suitable_room_ids(session: Session, tt: TreatmentType) -> list[int]:
         ).all()
     )
     rows = session.exec(
-        select(Room.id, RoomFeature.feature_id)
+        select(col(Room.id), col(RoomFeature.feature_id))
         .join(RoomFeature, col(RoomFeature.room_id) == Room.id, isouter=True)
         .where(col(Room.active).is_(True))
     ).all()
     has: dict[int, set[int]] = defaultdict(set)
     for room_id, feature_id in rows:
-        has[room_id]
+        if room_id is None:  # pragma: no cover - a primary key is never null
+            continue
+        features = has[room_id]
         if feature_id is not None:
-            has[room_id].add(feature_id)
+            features.add(feature_id)
     return sorted(rid for rid, feats in has.items() if needed <= feats)
 
 
 def qualified_therapist_ids(session: Session, tt: TreatmentType) -> list[int]:
-    return list(
-        session.exec(
-            select(Therapist.id)
-            .join(TherapistSkill, col(TherapistSkill.therapist_id) == Therapist.id)
-            .where(TherapistSkill.treatment_type_id == tt.id, col(Therapist.active).is_(True))
-            .order_by(Therapist.id)
-        ).all()
-    )
+    ids = session.exec(
+        select(col(Therapist.id))
+        .join(TherapistSkill, col(TherapistSkill.therapist_id) == Therapist.id)
+        .where(TherapistSkill.treatment_type_id == tt.id, col(Therapist.active).is_(True))
+        .order_by(col(Therapist.id))
+    ).all()
+    return [tid for tid in ids if tid is not None]
+
+
+class WeeklyBlock(Protocol):
+    """One block of a therapist's week in local time (a WorkingHours row, or plain data)."""
+
+    @property
+    def weekday(self) -> int: ...
+    @property
+    def start_time(self) -> time: ...
+    @property
+    def end_time(self) -> time: ...
+    @property
+    def valid_from(self) -> date | None: ...
+    @property
+    def valid_to(self) -> date | None: ...
 
 
 def working_intervals(
-    blocks: Iterable[WorkingHours], first: date, last: date, tz: ZoneInfo
+    blocks: Iterable[WeeklyBlock], first: date, last: date, tz: ZoneInfo
 ) -> list[Interval]:
     """Weekly blocks expanded to UTC instants on each local date of [first, last]."""
-    by_weekday: dict[int, list[WorkingHours]] = defaultdict(list)
+    by_weekday: dict[int, list[WeeklyBlock]] = defaultdict(list)
     for b in blocks:
         by_weekday[b.weekday].append(b)
     out: list[Interval] = []
@@ -209,6 +227,144 @@ def working_intervals(
     return merge(out)
 
 
+@dataclass(frozen=True)
+class BusyRow:
+    """The part of a live booking that availability needs."""
+
+    therapist_id: int
+    room_id: int
+    client_id: int
+    blocked_start: datetime
+    blocked_end: datetime
+
+
+@dataclass
+class CalendarData:
+    """The rows behind a set of calendars, as plain data: what `fetch_calendar_data` reads."""
+
+    hours: dict[int, list[WeeklyBlock]] = field(default_factory=dict)
+    time_off: dict[int, list[Interval]] = field(default_factory=dict)
+    closures: list[tuple[int | None, Interval]] = field(default_factory=list)  # room None: all
+    bookings: list[BusyRow] = field(default_factory=list)  # live ones only
+
+
+def fetch_calendar_data(
+    session: Session,
+    *,
+    therapist_ids: Sequence[int],
+    room_ids: Sequence[int],
+    lo: datetime,
+    hi: datetime,
+    client_id: int | None = None,
+    exclude_booking_id: int | None = None,
+) -> CalendarData:
+    """Four range queries, whatever the length of [lo, hi) or of the clinic's history."""
+    data = CalendarData()
+    if therapist_ids:
+        for wh in session.exec(
+            select(WorkingHours).where(col(WorkingHours.therapist_id).in_(therapist_ids))
+        ):
+            data.hours.setdefault(wh.therapist_id, []).append(wh)
+        for off in session.exec(
+            select(TimeOff).where(
+                col(TimeOff.therapist_id).in_(therapist_ids),
+                col(TimeOff.start_at) < hi,
+                col(TimeOff.end_at) > lo,
+            )
+        ):
+            data.time_off.setdefault(off.therapist_id, []).append((off.start_at, off.end_at))
+
+    for c in session.exec(
+        select(Closure).where(col(Closure.start_at) < hi, col(Closure.end_at) > lo)
+    ):
+        data.closures.append((c.room_id, (c.start_at, c.end_at)))
+
+    who: list[ColumnElement[bool]] = [
+        col(Booking.therapist_id).in_(therapist_ids),
+        col(Booking.room_id).in_(room_ids),
+    ]
+    if client_id is not None:
+        who.append(col(Booking.client_id) == client_id)
+    query = sa_select(
+        col(Booking.therapist_id),
+        col(Booking.room_id),
+        col(Booking.client_id),
+        col(Booking.blocked_start),
+        col(Booking.blocked_end),
+    ).where(
+        col(Booking.blocked_start) >= lo - MAX_BOOKING_SPAN,
+        col(Booking.blocked_start) < hi,
+        col(Booking.blocked_end) > lo,
+        col(Booking.status) != BookingStatus.CANCELLED.value,
+        or_(*who),
+    )
+    if exclude_booking_id is not None:
+        query = query.where(col(Booking.id) != exclude_booking_id)
+    data.bookings = [BusyRow(*row) for row in session.execute(query)]
+    return data
+
+
+def assemble_calendars(
+    data: CalendarData,
+    *,
+    tz: ZoneInfo,
+    step_minutes: int,
+    treatment: Treatment,
+    therapist_ids: Sequence[int],
+    room_ids: Sequence[int],
+    lo: datetime,
+    hi: datetime,
+    earliest: datetime,
+    latest: datetime,
+    client_id: int | None = None,
+) -> Calendars:
+    """Pure: working time (hours less time off) and busy time (bookings, closures) per id.
+
+    Working hours are expanded on the local dates around [lo, hi); time off shortens the
+    working time, so a session may not overlap it; closures and bookings block the buffered
+    interval of a session.
+    """
+    first = clinic_time.local_date(lo, tz) - timedelta(days=1)
+    last = clinic_time.local_date(hi, tz) + timedelta(days=1)
+    clinic_closed = [span for room, span in data.closures if room is None]
+    room_closed: dict[int, list[Interval]] = defaultdict(list)
+    for room, span in data.closures:
+        if room is not None:
+            room_closed[room].append(span)
+    therapist_busy: dict[int, list[Interval]] = defaultdict(list)
+    room_busy: dict[int, list[Interval]] = defaultdict(list)
+    client_busy: list[Interval] = []
+    for row in data.bookings:
+        span = (row.blocked_start, row.blocked_end)
+        therapist_busy[row.therapist_id].append(span)
+        room_busy[row.room_id].append(span)
+        if client_id is not None and row.client_id == client_id:
+            client_busy.append(span)
+    return Calendars(
+        tz=tz,
+        step_minutes=step_minutes,
+        treatment=treatment,
+        earliest=earliest,
+        latest=latest,
+        therapists=[
+            TherapistCalendar(
+                tid,
+                subtract(
+                    working_intervals(data.hours.get(tid, ()), first, last, tz),
+                    merge(data.time_off.get(tid, ())),
+                ),
+                merge(therapist_busy[tid] + clinic_closed),
+            )
+            for tid in therapist_ids
+        ],
+        rooms=[
+            RoomCalendar(rid, merge(room_busy[rid] + room_closed[rid] + clinic_closed))
+            for rid in room_ids
+        ],
+        client_busy=merge(client_busy),
+    )
+
+
 def load_calendars(
     session: Session,
     *,
@@ -223,85 +379,28 @@ def load_calendars(
     client_id: int | None = None,
     exclude_booking_id: int | None = None,
 ) -> Calendars:
-    """Five range queries, whatever the length of [lo, hi) or of the clinic's history."""
-    tz = clinic_time.zone(clinic.timezone)
-    first = clinic_time.local_date(lo, tz) - timedelta(days=1)
-    last = clinic_time.local_date(hi, tz) + timedelta(days=1)
-
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    if therapist_ids:
-        for wh in session.exec(
-            select(WorkingHours).where(col(WorkingHours.therapist_id).in_(therapist_ids))
-        ):
-            hours[wh.therapist_id].append(wh)
-
-    time_off: dict[int, list[Interval]] = defaultdict(list)
-    if therapist_ids:
-        for off in session.exec(
-            select(TimeOff).where(
-                col(TimeOff.therapist_id).in_(therapist_ids),
-                col(TimeOff.start_at) < hi,
-                col(TimeOff.end_at) > lo,
-            )
-        ):
-            time_off[off.therapist_id].append((off.start_at, off.end_at))
-
-    clinic_closed: list[Interval] = []
-    room_closed: dict[int, list[Interval]] = defaultdict(list)
-    for c in session.exec(
-        select(Closure).where(col(Closure.start_at) < hi, col(Closure.end_at) > lo)
-    ):
-        if c.room_id is None:
-            clinic_closed.append((c.start_at, c.end_at))
-        else:
-            room_closed[c.room_id].append((c.start_at, c.end_at))
-
-    therapist_busy: dict[int, list[Interval]] = defaultdict(list)
-    room_busy: dict[int, list[Interval]] = defaultdict(list)
-    client_busy: list[Interval] = []
-    who = [col(Booking.therapist_id).in_(therapist_ids), col(Booking.room_id).in_(room_ids)]
-    if client_id is not None:
-        who.append(col(Booking.client_id) == client_id)
-    query = select(
-        Booking.therapist_id,
-        Booking.room_id,
-        Booking.client_id,
-        Booking.blocked_start,
-        Booking.blocked_end,
-    ).where(
-        col(Booking.blocked_start) >= lo - MAX_BOOKING_SPAN,
-        col(Booking.blocked_start) < hi,
-        col(Booking.blocked_end) > lo,
-        col(Booking.status) != BookingStatus.CANCELLED.value,
-        or_(*who),
+    """The calendars of these therapists and rooms over [lo, hi), from four range queries."""
+    data = fetch_calendar_data(
+        session,
+        therapist_ids=therapist_ids,
+        room_ids=room_ids,
+        lo=lo,
+        hi=hi,
+        client_id=client_id,
+        exclude_booking_id=exclude_booking_id,
     )
-    if exclude_booking_id is not None:
-        query = query.where(col(Booking.id) != exclude_booking_id)
-    for t_id, r_id, c_id, b_start, b_end in session.exec(query):
-        therapist_busy[t_id].append((b_start, b_end))
-        room_busy[r_id].append((b_start, b_end))
-        if c_id == client_id:
-            client_busy.append((b_start, b_end))
-
-    return Calendars(
-        tz=tz,
+    return assemble_calendars(
+        data,
+        tz=clinic_time.zone(clinic.timezone),
         step_minutes=clinic.slot_step_minutes,
         treatment=treatment,
+        therapist_ids=therapist_ids,
+        room_ids=room_ids,
+        lo=lo,
+        hi=hi,
         earliest=earliest,
         latest=latest,
-        therapists=[
-            TherapistCalendar(
-                tid,
-                subtract(working_intervals(hours[tid], first, last, tz), merge(time_off[tid])),
-                merge(therapist_busy[tid] + clinic_closed),
-            )
-            for tid in therapist_ids
-        ],
-        rooms=[
-            RoomCalendar(rid, merge(room_busy[rid] + room_closed[rid] + clinic_closed))
-            for rid in room_ids
-        ],
-        client_busy=merge(client_busy),
+        client_id=client_id,
     )
 
 
@@ -311,6 +410,63 @@ def booking_window(clinic: Clinic, now: datetime) -> tuple[datetime, datetime]:
         now + timedelta(minutes=clinic.min_notice_minutes),
         now + timedelta(days=clinic.booking_horizon_days),
     )
+
+
+def search_bounds(
+    start: date, end: date, tz: ZoneInfo, treatment: Treatment
+) -> tuple[datetime, datetime, datetime, datetime]:
+    """For local dates start..end: the first and last (exclusive) start of the range, and the
+    span whose bookings, hours and closures matter to a session starting in it: its buffered
+    interval, and the whole local day it starts in (to weigh the gaps a room is left with)."""
+    lo = clinic_time.day_start(start, tz)
+    hi = clinic_time.day_start(end + timedelta(days=1), tz)
+    first_blocked = lo - treatment.buffer_before
+    return (
+        lo,
+        hi,
+        clinic_time.day_start(clinic_time.local_date(first_blocked, tz), tz),
+        hi + treatment.duration + treatment.buffer_after,
+    )
+
+
+def compute_slots(
+    data: CalendarData,
+    *,
+    tz: ZoneInfo,
+    step_minutes: int,
+    min_notice_minutes: int,
+    booking_horizon_days: int,
+    treatment: Treatment,
+    therapist_ids: Sequence[int],
+    room_ids: Sequence[int],
+    start: date,
+    end: date,
+    now: datetime,
+) -> list[Slot]:
+    """Pure: the bookable slots for local dates start..end over plain data.
+
+    A slot starts after `now`, at least the notice ahead and within the horizon.
+    """
+    lo, hi, fetch_lo, fetch_hi = search_bounds(start, end, tz, treatment)
+    earliest = max(
+        lo,
+        now + timedelta(minutes=min_notice_minutes),
+        now + timedelta(microseconds=1),  # never `now` itself, even without notice
+    )
+    latest = min(hi, now + timedelta(days=booking_horizon_days))
+    cal = assemble_calendars(
+        data,
+        tz=tz,
+        step_minutes=step_minutes,
+        treatment=treatment,
+        therapist_ids=therapist_ids,
+        room_ids=room_ids,
+        lo=fetch_lo,
+        hi=fetch_hi,
+        earliest=earliest,
+        latest=latest,
+    )
+    return find_slots(cal)
 
 
 def available_slots(
@@ -324,13 +480,20 @@ def available_slots(
 ) -> list[Slot]:
     """Bookable slots for local dates start..end (both included).
 
-    Raises InvalidInput (range), NotFound and InactiveResource (ids).
+    A therapist who is inactive or does not give the treatment has no slots.
+    Raises InvalidInput (range, ids), NotFound and InactiveResource (treatment type).
     """
+    for value, name in ((start, "start"), (end, "end")):
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise InvalidInput("expected a date like 2027-03-01", field=name)
     if end < start:
         raise InvalidInput("end is before start", field="end")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         raise InvalidInput(f"at most {MAX_RANGE_DAYS} days per request", field="end")
     now = clinic_time.require_aware(now, "now")
+    validation.positive_id(treatment_type_id, "treatment_type_id")
+    if therapist_id is not None:
+        validation.positive_id(therapist_id, "therapist_id")
     clinic = get_clinic(session)
     tt = get_treatment(session, treatment_type_id, field="treatment_type_id")
     therapist_ids = qualified_therapist_ids(session, tt)
@@ -340,22 +503,24 @@ def available_slots(
             raise NotFound(f"No therapist with id {therapist_id}", field="therapist_id")
         therapist_ids = [t for t in therapist_ids if t == therapist_id]
     tz = clinic_time.zone(clinic.timezone)
-    lo = clinic_time.day_start(start, tz)
-    hi = clinic_time.day_start(end + timedelta(days=1), tz)
-    earliest, latest = booking_window(clinic, now)
     treatment = treatment_of(tt)
     room_ids = suitable_room_ids(session, tt)
     if not therapist_ids or not room_ids:
         return []
-    cal = load_calendars(
-        session,
-        clinic=clinic,
+    _, _, fetch_lo, fetch_hi = search_bounds(start, end, tz, treatment)
+    data = fetch_calendar_data(
+        session, therapist_ids=therapist_ids, room_ids=room_ids, lo=fetch_lo, hi=fetch_hi
+    )
+    return compute_slots(
+        data,
+        tz=tz,
+        step_minutes=clinic.slot_step_minutes,
+        min_notice_minutes=clinic.min_notice_minutes,
+        booking_horizon_days=clinic.booking_horizon_days,
         treatment=treatment,
         therapist_ids=therapist_ids,
         room_ids=room_ids,
-        lo=lo - treatment.buffer_before,
-        hi=hi + treatment.duration + treatment.buffer_after,
-        earliest=max(lo, earliest),
-        latest=min(hi, latest),
+        start=start,
+        end=end,
+        now=now,
     )
-    return find_slots(cal)

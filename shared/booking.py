@@ -10,13 +10,15 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from shared import clinic_time, outbox, validation
 from shared.availability import (
+    TherapistCalendar,
     best_fit,
     booking_window,
     get_clinic,
@@ -30,6 +32,7 @@ from shared.clients import get_client
 from shared.errors import (
     BeyondHorizon,
     BookingConflict,
+    BookingRefused,
     CancellationTooLate,
     ClientBusy,
     ClosedForBooking,
@@ -62,7 +65,7 @@ from shared.models import (
     TreatmentType,
     WorkingHours,
 )
-from shared.models.types import utcnow
+from shared.models.types import pk, utcnow
 
 SOURCES = ("api", "dashboard", "client", "demo", "import")
 
@@ -97,6 +100,7 @@ def book(
     ClosedForBooking, NoAvailability).
     """
     now = _now(now)
+    actor = _actor(actor)
     validation.positive_id(treatment_type_id, "treatment_type_id")
     if source not in SOURCES:
         raise InvalidInput(f"unknown source {source!r}", field="source")
@@ -109,10 +113,10 @@ def book(
     )
     booking = Booking(
         uid=f"{uuid.uuid4()}@clinic-scheduler",
-        treatment_type_id=tt.id,
+        treatment_type_id=pk(tt.id),
         therapist_id=therapist_id,
         room_id=room_id,
-        client_id=client.id,  # type: ignore[arg-type]
+        client_id=pk(client.id),
         start_at=start,
         end_at=start + treatment_of(tt).duration,
         blocked_start=blocked[0],
@@ -148,6 +152,7 @@ def reschedule(
     free suitable room is taken. Raises as `book`, and InvalidTransition for a closed booking.
     """
     now = _now(now)
+    actor = _actor(actor)
     booking = get_booking(session, booking_id, lock=True)
     if booking.status != BookingStatus.BOOKED:
         raise InvalidTransition(f"A {booking.status.replace('_', '-')} session cannot be moved")
@@ -176,8 +181,10 @@ def reschedule(
             override_notice,
             booking.id,
         )
-    except (RoomBusy, ClosedForBooking):
-        if not keep_room:
+    except (BookingRefused, BookingConflict) as exc:
+        # The booking's own room is busy, closed, no longer active or no longer suitable:
+        # take the best other room rather than refuse the move.
+        if not keep_room or exc.field != "room_id":
             raise
         new_therapist, new_room, blocked = _place(
             session,
@@ -223,6 +230,7 @@ def cancel(
     Raises NotFound, InvalidTransition, CancellationTooLate.
     """
     now = _now(now)
+    actor = _actor(actor)
     reason = validation.text(reason or "", "reason", max_len=1000, required=False)
     booking = get_booking(session, booking_id, lock=True)
     if booking.status != BookingStatus.BOOKED:
@@ -255,17 +263,22 @@ def mark_completed(
     session: Session, booking_id: int, *, actor: str, now: datetime | None = None
 ) -> Booking:
     """Raises NotFound, InvalidTransition (not started yet, or not booked)."""
-    return _close(session, booking_id, BookingStatus.COMPLETED, actor, _now(now))
+    return _close(session, booking_id, BookingStatus.COMPLETED, _actor(actor), _now(now))
 
 
 def mark_no_show(
     session: Session, booking_id: int, *, actor: str, now: datetime | None = None
 ) -> Booking:
     """Raises NotFound, InvalidTransition (not started yet, or not booked)."""
-    return _close(session, booking_id, BookingStatus.NO_SHOW, actor, _now(now))
+    return _close(session, booking_id, BookingStatus.NO_SHOW, _actor(actor), _now(now))
 
 
 # -- internals -----------------------------------------------------------------------------
+
+
+def _actor(actor: str) -> str:
+    """Who makes the change, for the history: an API key's name or a dashboard user."""
+    return validation.text(actor or "", "actor", max_len=200)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -309,9 +322,8 @@ def _record(
     changes: dict[str, Any],
     now: datetime,
 ) -> None:
-    actor = validation.text(actor or "", "actor", max_len=200)
     session.add(
-        BookingEvent(booking_id=booking.id, at=now, actor=actor, action=action, changes=changes)
+        BookingEvent(booking_id=pk(booking.id), at=now, actor=actor, action=action, changes=changes)
     )
 
 
@@ -368,21 +380,26 @@ def _place(
         )
 
     _check_closures(session, blocked, room_id, tz)
+    # The whole local day, not just the session: picking the best-fitting therapist and room
+    # weighs the gaps their other sessions that day would leave.
+    day_lo, day_hi = clinic_time.day_bounds(clinic_time.local_date(blocked[0], tz), tz)
     cal = load_calendars(
         session,
         clinic=clinic,
         treatment=treatment,
-        therapist_ids=[therapist.id] if therapist else qualified,  # type: ignore[list-item]
-        room_ids=[room.id] if room else suitable,  # type: ignore[list-item]
-        lo=blocked[0],
-        hi=blocked[1],
+        therapist_ids=[pk(therapist.id)] if therapist else qualified,
+        room_ids=[pk(room.id)] if room else suitable,
+        lo=min(day_lo, blocked[0]),
+        hi=max(day_hi, blocked[1]),
         earliest=start,
         latest=end,
         client_id=client_id,
         exclude_booking_id=exclude_id,
     )
     if overlaps(cal.client_busy, *blocked):
-        raise _conflict(session, ClientBusy, "client_id", client_id, blocked, exclude_id, tz)
+        raise _conflict(
+            session, ClientBusy, "client_id", client_id, blocked, exclude_id, tz, (start, end)
+        )
 
     if therapist is not None:
         t_cal = cal.therapists[0]
@@ -390,9 +407,16 @@ def _place(
             _explain_absence(session, therapist, start, end, when, tz)
         if overlaps(t_cal.busy, *blocked):
             raise _conflict(
-                session, TherapistBusy, "therapist_id", therapist.id, blocked, exclude_id, tz
+                session,
+                TherapistBusy,
+                "therapist_id",
+                therapist.id,
+                blocked,
+                exclude_id,
+                tz,
+                (start, end),
             )
-        chosen_therapist: int = therapist.id  # type: ignore[assignment]
+        chosen_therapist = pk(therapist.id)
     else:
         free = [
             (t.therapist_id, merge(t.busy))
@@ -401,24 +425,99 @@ def _place(
         ]
         picked = best_fit(free, blocked, tz)
         if picked is None:
+            reasons = [
+                _why_not_therapist(session, t, start, end, blocked, when, exclude_id, tz)
+                for t in cal.therapists
+            ]
             raise NoAvailability(
-                f"No therapist who gives {tt.name} is free {when}", field="therapist_id"
+                _with_reasons(f"No therapist who gives {tt.name} is free {when}", reasons),
+                field="therapist_id",
             )
         chosen_therapist = picked
 
     if room is not None:
         if overlaps(cal.rooms[0].busy, *blocked):
-            raise _conflict(session, RoomBusy, "room_id", room.id, blocked, exclude_id, tz)
-        chosen_room: int = room.id  # type: ignore[assignment]
+            raise _conflict(
+                session, RoomBusy, "room_id", room.id, blocked, exclude_id, tz, (start, end)
+            )
+        chosen_room = pk(room.id)
     else:
         picked = best_fit([(r.room_id, r.busy) for r in cal.rooms], blocked, tz)
         if picked is None:
-            raise NoAvailability(f"No room suitable for {tt.name} is free {when}", field="room_id")
+            reasons = [
+                _why_not_room(session, r.room_id, start, end, blocked, exclude_id, tz)
+                for r in cal.rooms
+            ]
+            raise NoAvailability(
+                _with_reasons(f"No room suitable for {tt.name} is free {when}", reasons),
+                field="room_id",
+            )
         chosen_room = picked
     return chosen_therapist, chosen_room, blocked
 
 
-def _named(session: Session, model: type[Any], ident: int | None, field: str) -> Any:
+def _with_reasons(summary: str, reasons: list[str], limit: int = 3) -> str:
+    """E.g. 'No room ... is free ... (Room 1 is booked ...; Room 3 is closed ...)'."""
+    if not reasons:
+        return summary
+    shown = "; ".join(reasons[:limit])
+    more = f"; and {len(reasons) - limit} more" if len(reasons) > limit else ""
+    return f"{summary} ({shown}{more})"
+
+
+def _why_not_therapist(
+    session: Session,
+    cal: TherapistCalendar,
+    start: datetime,
+    end: datetime,
+    blocked: Interval,
+    when: str,
+    exclude_id: int | None,
+    tz: ZoneInfo,
+) -> str:
+    """Why this therapist cannot take the session, in a receptionist's words."""
+    therapist = session.get(Therapist, cal.therapist_id)
+    if therapist is not None and containing(cal.present, start, end) is None:
+        try:
+            _explain_absence(session, therapist, start, end, when, tz)
+        except BookingRefused as exc:
+            return exc.message
+    return _conflict(
+        session,
+        TherapistBusy,
+        "therapist_id",
+        cal.therapist_id,
+        blocked,
+        exclude_id,
+        tz,
+        (start, end),
+    ).message
+
+
+def _why_not_room(
+    session: Session,
+    room_id: int,
+    start: datetime,
+    end: datetime,
+    blocked: Interval,
+    exclude_id: int | None,
+    tz: ZoneInfo,
+) -> str:
+    """Why this room cannot take the session: a closure, or the booking in the way."""
+    try:
+        _check_closures(session, blocked, room_id, tz)
+    except ClosedForBooking as exc:
+        return exc.message
+    return _conflict(
+        session, RoomBusy, "room_id", room_id, blocked, exclude_id, tz, (start, end)
+    ).message
+
+
+_Named = TypeVar("_Named", Therapist, Room)
+
+
+def _named(session: Session, model: type[_Named], ident: int | None, field: str) -> _Named | None:
+    """The active therapist or room the caller named, or None if none was named."""
     if ident is None:
         return None
     validation.positive_id(ident, field)
@@ -431,11 +530,11 @@ def _named(session: Session, model: type[Any], ident: int | None, field: str) ->
     return obj
 
 
-def _check_closures(session: Session, blocked: Interval, room_id: int | None, tz: Any) -> None:
+def _check_closures(session: Session, blocked: Interval, room_id: int | None, tz: ZoneInfo) -> None:
     query = select(Closure).where(
         col(Closure.start_at) < blocked[1], col(Closure.end_at) > blocked[0]
     )
-    for closure in session.exec(query.order_by(Closure.start_at)):
+    for closure in session.exec(query.order_by(col(Closure.start_at))):
         span = clinic_time.fmt_span(closure.start_at, closure.end_at, tz)
         why = f" ({closure.reason})" if closure.reason else ""
         if closure.room_id is None:
@@ -446,8 +545,14 @@ def _check_closures(session: Session, blocked: Interval, room_id: int | None, tz
 
 
 def _explain_absence(
-    session: Session, therapist: Therapist, start: datetime, end: datetime, when: str, tz: Any
-) -> None:
+    session: Session,
+    therapist: Therapist,
+    start: datetime,
+    end: datetime,
+    when: str,
+    tz: ZoneInfo,
+) -> NoReturn:
+    """Raises TherapistOnTimeOff or OutsideWorkingHours (with the hours of that day)."""
     off = session.exec(
         select(TimeOff).where(
             TimeOff.therapist_id == therapist.id,
@@ -487,8 +592,10 @@ def _conflict(
     value: int | None,
     blocked: Interval,
     exclude_id: int | None,
-    tz: Any,
+    tz: ZoneInfo,
+    wanted: Interval | None = None,
 ) -> BookingConflict:
+    """The conflict naming the booking in the way, and its buffers when only they collide."""
     query = select(Booking).where(
         getattr(Booking, column) == value,
         col(Booking.status) != BookingStatus.CANCELLED.value,
@@ -497,19 +604,28 @@ def _conflict(
     )
     if exclude_id is not None:
         query = query.where(col(Booking.id) != exclude_id)
-    other = session.exec(query.order_by(Booking.start_at)).first()
-    field = column
+    other = session.exec(query.order_by(col(Booking.start_at))).first()
     if other is None:  # pragma: no cover - the caller saw it a moment ago in this transaction
-        return error("That time was just taken", field=field)
+        return error("That time was just taken", field=column)
     span = clinic_time.fmt_span(other.start_at, other.end_at, tz)
     treatment = other.treatment_type.name if other.treatment_type else "a session"
+    buffers = ""
+    if wanted is not None and not (other.start_at < wanted[1] and wanted[0] < other.end_at):
+        held = f"{clinic_time.fmt_local(other.blocked_start, tz)}-"
+        held += clinic_time.fmt_local(other.blocked_end, tz)
+        needs = f"{clinic_time.fmt_local(blocked[0], tz)}-{clinic_time.fmt_local(blocked[1], tz)}"
+        buffers = (
+            f"; with time to prepare and clean up that holds {held}, and this session needs {needs}"
+        )
     if error is TherapistBusy:
         who = other.therapist.name if other.therapist else "The therapist"
-        return error(f"{who} is booked {span} for {treatment}", field="therapist_id")
+        return error(f"{who} is booked {span} for {treatment}{buffers}", field="therapist_id")
     if error is RoomBusy:
         name = other.room.name if other.room else "The room"
-        return error(f"{name} is booked {span} for {treatment}", field="room_id")
-    return error(f"The client already has a session {span} ({treatment})", field="client_id")
+        return error(f"{name} is booked {span} for {treatment}{buffers}", field="room_id")
+    return error(
+        f"The client already has a session {span} ({treatment}){buffers}", field="client_id"
+    )
 
 
 _GUARD_ERRORS: dict[str, tuple[type[BookingConflict], str, str]] = {

@@ -10,9 +10,9 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from shared import clinic_time, validation
 from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
@@ -29,6 +29,7 @@ from shared.models import (
     WorkingHours,
     utcnow,
 )
+from shared.models.types import pk
 
 MAX_DURATION_MINUTES = 8 * 60
 MAX_BUFFER_MINUTES = 120
@@ -58,12 +59,16 @@ def configure_clinic(session: Session, **values: Any) -> Clinic:
         "invite_therapists": lambda v: _flag(v, "invite_therapists"),
         "feed_shows_client_details": lambda v: _flag(v, "feed_shows_client_details"),
     }
+    checked: dict[str, Any] = {}
     for key, value in values.items():
         if key not in checks:
             raise InvalidInput("unknown setting", field=key)
-        setattr(clinic, key, checks[key](value))
-    if not clinic.name:
+        checked[key] = checks[key](value)
+    if not checked.get("name", clinic.name):
         raise InvalidInput("the clinic needs a name", field="name")
+    # Only once every value passed: a refused change leaves the clinic untouched.
+    for key, value in checked.items():
+        setattr(clinic, key, value)
     session.add(clinic)
     session.flush()
     return clinic
@@ -121,30 +126,52 @@ def save_treatment_type(
     required_features: Sequence[str] = (),
 ) -> TreatmentType:
     """Create or update a treatment type. Raises InvalidInput, NotFound, DuplicateName."""
-    tt = _existing(session, TreatmentType, treatment_type_id) or TreatmentType(
-        name="", duration_minutes=1
-    )
-    tt.name = _unique_name(session, TreatmentType, name, tt.id)
-    tt.duration_minutes = validation.minutes(
-        duration_minutes, "duration_minutes", low=5, high=MAX_DURATION_MINUTES
-    )
-    tt.buffer_before_minutes = validation.minutes(
-        buffer_before_minutes, "buffer_before_minutes", low=0, high=MAX_BUFFER_MINUTES
-    )
-    tt.buffer_after_minutes = validation.minutes(
-        buffer_after_minutes, "buffer_after_minutes", low=0, high=MAX_BUFFER_MINUTES
-    )
-    tt.description = validation.text(description or "", "description", max_len=5000, required=False)
-    tt.price = _price(price)
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        raise InvalidInput("expected a three-letter currency code like EUR", field="currency")
-    tt.currency = currency.upper()
-    tt.colour = validation.colour(colour)
-    tt.active = _flag(active, "active")
-    tt.required_features = features_named(session, required_features)
+    existing = _existing(session, TreatmentType, treatment_type_id)
+    checked = {
+        "name": _unique_name(session, TreatmentType, name, existing.id if existing else None),
+        "duration_minutes": validation.minutes(
+            duration_minutes, "duration_minutes", low=5, high=MAX_DURATION_MINUTES
+        ),
+        "buffer_before_minutes": validation.minutes(
+            buffer_before_minutes, "buffer_before_minutes", low=0, high=MAX_BUFFER_MINUTES
+        ),
+        "buffer_after_minutes": validation.minutes(
+            buffer_after_minutes, "buffer_after_minutes", low=0, high=MAX_BUFFER_MINUTES
+        ),
+        "description": validation.text(
+            description or "", "description", max_len=5000, required=False
+        ),
+        "price": _price(price),
+        "currency": _currency(currency),
+        "colour": validation.colour(colour),
+        "active": _flag(active, "active"),
+    }
+    feature_names = _names(required_features, "required_features")
+    tt = existing or TreatmentType(name="", duration_minutes=1)
+    for key, value in checked.items():
+        setattr(tt, key, value)
+    tt.required_features = features_named(session, feature_names)
     session.add(tt)
     session.flush()
     return tt
+
+
+def _currency(value: str) -> str:
+    if not isinstance(value, str) or len(value) != 3 or not value.isalpha() or not value.isascii():
+        raise InvalidInput("expected a three-letter currency code like EUR", field="currency")
+    return value.upper()
+
+
+def _names(values: Sequence[str], field: str) -> list[str]:
+    """Checked feature names, each once, in the order given."""
+    if isinstance(values, str):
+        raise InvalidInput("expected a list of names", field=field)
+    out: list[str] = []
+    for raw in values:
+        name = validation.text(raw, field, max_len=120)
+        if name not in out:
+            out.append(name)
+    return out
 
 
 def _price(value: Decimal | str | int) -> Decimal:
@@ -166,10 +193,13 @@ def save_room(
     active: bool = True,
 ) -> Room:
     """Raises InvalidInput, NotFound, DuplicateName."""
-    room = _existing(session, Room, room_id) or Room(name="", feed_token=new_feed_token())
-    room.name = _unique_name(session, Room, name, room.id)
-    room.features = features_named(session, features)
-    room.active = _flag(active, "active")
+    existing = _existing(session, Room, room_id)
+    checked_name = _unique_name(session, Room, name, existing.id if existing else None)
+    feature_names = _names(features, "features")
+    checked_active = _flag(active, "active")
+    room = existing or Room(name="", feed_token=new_feed_token())
+    room.name, room.active = checked_name, checked_active
+    room.features = features_named(session, feature_names)
     session.add(room)
     session.flush()
     return room
@@ -189,24 +219,27 @@ def save_therapist(
     treatment_type_ids: Sequence[int] = (),
 ) -> Therapist:
     """Raises InvalidInput, NotFound, DuplicateName."""
-    therapist = _existing(session, Therapist, therapist_id) or Therapist(
-        name="", email="", feed_token=new_feed_token()
-    )
-    therapist.name = validation.text(name, "name", max_len=120)
+    existing = _existing(session, Therapist, therapist_id)
+    checked_name = validation.text(name, "name", max_len=120)
     address = validation.email(email)
     clash = session.exec(select(Therapist).where(Therapist.email == address)).first()
-    if clash is not None and clash.id != therapist.id:
+    if clash is not None and (existing is None or clash.id != existing.id):
         raise DuplicateName(f"{clash.name} already uses {address}", field="email")
-    therapist.email = address
-    therapist.colour = validation.colour(colour)
-    therapist.active = _flag(active, "active")
-    skills = []
+    checked_colour = validation.colour(colour)
+    checked_active = _flag(active, "active")
+    if isinstance(treatment_type_ids, str | int):
+        raise InvalidInput("expected a list of ids", field="treatment_type_ids")
+    skills: list[TreatmentType] = []
     for tt_id in treatment_type_ids:
         validation.positive_id(tt_id, "treatment_type_ids")
         tt = session.get(TreatmentType, tt_id)
         if tt is None:
             raise NotFound(f"No treatment type with id {tt_id}", field="treatment_type_ids")
-        skills.append(tt)
+        if tt not in skills:
+            skills.append(tt)
+    therapist = existing or Therapist(name="", email="", feed_token=new_feed_token())
+    therapist.name, therapist.email = checked_name, address
+    therapist.colour, therapist.active = checked_colour, checked_active
     therapist.treatment_types = skills
     session.add(therapist)
     session.flush()
@@ -233,10 +266,11 @@ def add_working_hours(
             raise InvalidInput("expected a local time like 09:00", field=field)
     if end_time <= start_time:
         raise InvalidInput("ends before it starts", field="end_time")
+    valid_from, valid_to = _day(valid_from, "valid_from"), _day(valid_to, "valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise InvalidInput("valid to is before valid from", field="valid_to")
     block = _existing(session, WorkingHours, working_hours_id) or WorkingHours(
-        therapist_id=therapist.id, weekday=weekday, start_time=start_time, end_time=end_time
+        therapist_id=pk(therapist.id), weekday=weekday, start_time=start_time, end_time=end_time
     )
     for other in session.exec(
         select(WorkingHours).where(
@@ -254,7 +288,7 @@ def add_working_hours(
                 f"{other.start_time:%H:%M}-{other.end_time:%H:%M} on that day",
                 field="start_time",
             )
-    block.therapist_id = therapist.id  # type: ignore[assignment]
+    block.therapist_id = pk(therapist.id)
     block.weekday, block.start_time, block.end_time = weekday, start_time, end_time
     block.valid_from, block.valid_to = valid_from, valid_to
     session.add(block)
@@ -269,7 +303,7 @@ def add_time_off(
     therapist = _get(session, Therapist, therapist_id, "therapist_id")
     start, end = _span(start, end)
     off = TimeOff(
-        therapist_id=therapist.id,  # type: ignore[arg-type]
+        therapist_id=pk(therapist.id),
         start_at=start,
         end_at=end,
         reason=validation.text(reason or "", "reason", max_len=500, required=False),
@@ -342,6 +376,12 @@ def rotate_feed_token(session: Session, owner: Clinic | Therapist | Room) -> str
 # -- helpers ------------------------------------------------------------------------------------
 
 
+def _day(value: date | None, field: str) -> date | None:
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise InvalidInput("expected a date like 2027-03-01", field=field)
+    return value
+
+
 def _span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     start = clinic_time.require_aware(start, "start")
     end = clinic_time.require_aware(end, "end")
@@ -350,7 +390,10 @@ def _span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _get(session: Session, model: type[Any], ident: int, field: str) -> Any:
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def _get(session: Session, model: type[_Row], ident: int, field: str) -> _Row:
     validation.positive_id(ident, field)
     obj = session.get(model, ident)
     if obj is None:
@@ -358,7 +401,7 @@ def _get(session: Session, model: type[Any], ident: int, field: str) -> Any:
     return obj
 
 
-def _existing(session: Session, model: type[Any], ident: int | None) -> Any:
+def _existing(session: Session, model: type[_Row], ident: int | None) -> _Row | None:
     return None if ident is None else _get(session, model, ident, "id")
 
 

@@ -39,13 +39,26 @@ def require_aware(value: datetime, field: str) -> datetime:
 
 
 def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The instant the clinic's clocks show `at` on `day` (a time skipped by DST maps forward)."""
-    local = datetime.combine(day, at, tzinfo=tz)
-    instant = local.astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        # A wall time that does not exist (spring forward): zoneinfo used the earlier offset.
-        instant = local.replace(fold=1).astimezone(UTC)
-    return instant
+    """The first instant the clinic's clocks show `at` or later on `day`.
+
+    A time shown twice (autumn) is its first occurrence; a time skipped by DST (spring) is the
+    moment of the change, so a block 02:00-10:00 on that day starts when the clocks jump to 03:00.
+    """
+    wall = datetime.combine(day, at.replace(tzinfo=None))
+    instant = wall.replace(tzinfo=tz).astimezone(UTC)  # fold=0: the earlier offset
+    if instant.astimezone(tz).replace(tzinfo=None) == wall:
+        return instant
+    # Skipped: the earlier offset lands after the jump, the later one before it; the jump
+    # itself lies between the two (transitions are on whole seconds).
+    before = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    after = instant
+    while after - before > timedelta(seconds=1):
+        middle = before + (after - before) / 2
+        if middle.astimezone(tz).replace(tzinfo=None) >= wall:
+            after = middle
+        else:
+            before = middle
+    return after.replace(microsecond=0)
 
 
 def day_start(day: date, tz: ZoneInfo) -> datetime:
@@ -91,5 +104,11 @@ def fmt_local(instant: datetime, tz: ZoneInfo, with_date: bool = False) -> str:
 
 
 def fmt_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """E.g. 'Tue 01 Dec 2026 10:00-11:00' in the clinic's time."""
+    """E.g. 'Tue 01 Dec 2026 10:00-11:00' in the clinic's time.
+
+    A span that ends on a later day names both days:
+    'Mon 01 Mar 2027 00:00 - Wed 03 Mar 2027 00:00'.
+    """
+    if local_date(start, tz) != local_date(end, tz):
+        return f"{fmt_local(start, tz, with_date=True)} - {fmt_local(end, tz, with_date=True)}"
     return f"{fmt_local(start, tz, with_date=True)}-{fmt_local(end, tz)}"

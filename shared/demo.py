@@ -6,13 +6,14 @@ import random
 import secrets
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from shared import accounts, booking, catalog, clinic_time
 from shared.clients import create_client
-from shared.errors import BookingConflict, BookingRefused
+from shared.errors import BookingConflict, BookingRefused, InvalidInput, NotFound
 from shared.models import (
     Booking,
     BookingStatus,
@@ -24,8 +25,9 @@ from shared.models import (
     Therapist,
     TreatmentType,
 )
+from shared.models.types import pk
 
-TREATMENTS = [
+TREATMENTS: list[tuple[str, int, int, int, str, str, list[str], str]] = [
     # name, minutes, before, after, price, colour, features, description
     (
         "Facial rejuvenation acupuncture - first session",
@@ -100,13 +102,13 @@ TREATMENTS = [
     ),
 ]
 
-ROOMS = [
+ROOMS: list[tuple[str, list[str]]] = [
     ("Room 1 - Lotus", ["facial couch", "treatment table", "dim lights"]),
     ("Room 2 - Bamboo", ["treatment table", "cupping set"]),
     ("Room 3 - Jade", ["facial couch", "treatment table"]),
 ]
 
-THERAPISTS = [
+THERAPISTS: list[tuple[str, str, str, list[int], list[tuple[int, str, str]]]] = [
     # name, email, colour, treatment indexes, weekly blocks (weekday, start, end)
     (
         "Mei Lin",
@@ -225,14 +227,14 @@ def load_demo(session: Session, *, now: datetime | None = None, seed: int = 7) -
             name=name,
             email=email,
             colour=colour,
-            treatment_type_ids=[types[i].id for i in skills],  # type: ignore[misc]
+            treatment_type_ids=[pk(types[i].id) for i in skills],
         )
         therapists.append(therapist)
         for weekday, start, end in blocks:
             catalog.add_working_hours(
                 session,
-                therapist_id=therapist.id,
-                weekday=weekday,  # type: ignore[arg-type]
+                therapist_id=pk(therapist.id),
+                weekday=weekday,
                 start_time=time.fromisoformat(start),
                 end_time=time.fromisoformat(end),
             )
@@ -240,7 +242,7 @@ def load_demo(session: Session, *, now: datetime | None = None, seed: int = 7) -
     next_monday = today + timedelta(days=7 - today.weekday())
     catalog.add_time_off(
         session,
-        therapist_id=therapists[1].id,  # type: ignore[arg-type]
+        therapist_id=pk(therapists[1].id),
         start=clinic_time.day_start(next_monday + timedelta(days=1), tz),
         end=clinic_time.day_start(next_monday + timedelta(days=3), tz),
         reason="Training in Beijing",
@@ -275,7 +277,14 @@ def load_demo(session: Session, *, now: datetime | None = None, seed: int = 7) -
     }
 
 
-def _demo_bookings(session, rng, now, tz, types, clients) -> None:  # type: ignore[no-untyped-def]
+def _demo_bookings(
+    session: Session,
+    rng: random.Random,
+    now: datetime,
+    tz: ZoneInfo,
+    types: list[TreatmentType],
+    clients: list[Client],
+) -> None:
     """Past sessions as history; future ones through the booking rules themselves."""
     today = clinic_time.local_date(now, tz)
     for offset in range(-14, 22):
@@ -290,9 +299,9 @@ def _demo_bookings(session, rng, now, tz, types, clients) -> None:  # type: igno
                 if start > now + timedelta(hours=2):
                     booking.book(
                         session,
-                        treatment_type_id=tt.id,
+                        treatment_type_id=pk(tt.id),
                         start=start,
-                        client_id=client.id,
+                        client_id=pk(client.id),
                         actor="demo",
                         source="demo",
                         now=now,
@@ -306,15 +315,22 @@ def _demo_bookings(session, rng, now, tz, types, clients) -> None:  # type: igno
     )
 
 
-def _past_booking(session, rng, tt, start, client, now) -> None:  # type: ignore[no-untyped-def]
+def _past_booking(
+    session: Session,
+    rng: random.Random,
+    tt: TreatmentType,
+    start: datetime,
+    client: Client,
+    now: datetime,
+) -> None:
     """A past session placed by the rules as if booked a week before it."""
     when = start - timedelta(days=7)
     with session.begin_nested():
         made = booking.book(
             session,
-            treatment_type_id=tt.id,
+            treatment_type_id=pk(tt.id),
             start=start,
-            client_id=client.id,
+            client_id=pk(client.id),
             actor="demo",
             source="demo",
             now=when,
@@ -324,27 +340,65 @@ def _past_booking(session, rng, tt, start, client, now) -> None:  # type: ignore
                 [BookingStatus.COMPLETED] * 8 + [BookingStatus.NO_SHOW, BookingStatus.CANCELLED]
             )
             if status == BookingStatus.CANCELLED:
-                booking.cancel(session, made.id, actor="demo", reason="Client is ill", now=when)
+                booking.cancel(session, pk(made.id), actor="demo", reason="Client is ill", now=when)
             else:
-                booking._close(session, made.id, status, "demo", now)
+                booking._close(session, pk(made.id), status, "demo", now)
 
 
 def make_history(
-    session: Session, *, bookings: int, past_days: int | None = None, batch: int = 20_000
+    session: Session,
+    *,
+    bookings: int,
+    past_days: int | None = None,
+    batch: int = 20_000,
+    now: datetime | None = None,
 ) -> int:
     """Insert `bookings` past sessions (bulk, non-overlapping) before today; returns the count.
 
-    For benchmarks: lanes pair each therapist with a room of their own, back to back.
+    For benchmarks: lanes pair each therapist with a room of their own, back to back, spread
+    evenly over `past_days` days (as few as they fit in, if not given) that end two months
+    ago, or before the oldest booking already there, so a second run never overlaps the first.
+    Raises InvalidInput when they do not fit in `past_days`.
     """
+    if isinstance(bookings, bool) or not isinstance(bookings, int) or bookings < 0:
+        raise InvalidInput("expected a number of bookings, 0 or more", field="bookings")
+    if past_days is not None and (
+        isinstance(past_days, bool) or not isinstance(past_days, int) or past_days < 1
+    ):
+        raise InvalidInput("expected a number of days, 1 or more", field="past_days")
+    now = now or datetime.now(UTC)
     clinic = session.get(Clinic, 1)
-    assert clinic is not None, "load the demo clinic first"
+    tt = session.exec(select(TreatmentType).order_by(col(TreatmentType.id))).first()
+    if clinic is None or tt is None:
+        raise NotFound("load the demo clinic first: a history needs its therapists and rooms")
     tz = clinic_time.zone(clinic.timezone)
-    tt = session.exec(select(TreatmentType).order_by(TreatmentType.id)).first()
-    assert tt is not None
 
-    therapist_ids = list(session.exec(select(Therapist.id).order_by(Therapist.id)))
-    room_ids = list(session.exec(select(Room.id).order_by(Room.id)))
+    therapist_ids = [pk(i) for i in session.exec(select(Therapist.id).order_by(col(Therapist.id)))]
+    room_ids = [pk(i) for i in session.exec(select(Room.id).order_by(col(Room.id)))]
     lanes = list(zip(therapist_ids, room_ids, strict=False))
+    span = tt.buffer_before_minutes + tt.duration_minutes + tt.buffer_after_minutes
+    per_lane_day = (12 * 60) // span
+    per_day = per_lane_day * len(lanes)
+    if per_day == 0:
+        raise InvalidInput(
+            "the clinic needs a therapist and a room for a history", field="bookings"
+        )
+    needed = max(1, -(-bookings // per_day))
+    if past_days is not None and past_days < needed:
+        raise InvalidInput(
+            f"{bookings} bookings need at least {needed} days "
+            f"({per_day} a day with {len(lanes)} therapist-room pairs)",
+            field="past_days",
+        )
+    days = past_days or needed
+    quota = -(-bookings // days)  # per day, spread evenly
+
+    last_day = clinic_time.local_date(now, tz) - timedelta(days=60)
+    oldest_booking = session.exec(select(func.min(Booking.blocked_start))).one()
+    if oldest_booking is not None:
+        last_day = min(last_day, clinic_time.local_date(oldest_booking, tz) - timedelta(days=1))
+    first_day = last_day - timedelta(days=days - 1)
+
     client_count = session.exec(select(func.count()).select_from(Client)).one()
     need_clients = max(0, 2000 - client_count)
     if need_clients:
@@ -356,25 +410,21 @@ def make_history(
                     "email": f"history{i}.{uuid.uuid4().hex[:8]}@example.com",
                     "phone": "",
                     "notes": "",
-                    "created_at": datetime.now(UTC),
+                    "created_at": now,
                 }
                 for i in range(need_clients)
             ],
         )
-    client_ids = list(session.exec(select(Client.id).order_by(Client.id)))
-    span = tt.buffer_before_minutes + tt.duration_minutes + tt.buffer_after_minutes
-    per_lane_day = (12 * 60) // span
-    per_day = per_lane_day * len(lanes)
-    days = past_days or -(-bookings // per_day)
-    oldest = clinic_time.local_date(datetime.now(UTC), tz) - timedelta(days=days + 60)
+    client_ids = [pk(i) for i in session.exec(select(Client.id).order_by(col(Client.id)))]
     rows: list[dict[str, object]] = []
     made = 0
-    day = oldest
+    day = first_day
     while made < bookings:
         base = clinic_time.local_to_utc(day, time(8), tz)
+        today_made = 0
         for slot in range(per_lane_day):
             for lane, (t_id, r_id) in enumerate(lanes):
-                if made >= bookings:
+                if made >= bookings or today_made >= quota:
                     break
                 blocked_start = base + timedelta(minutes=slot * span)
                 start = blocked_start + timedelta(minutes=tt.buffer_before_minutes)
@@ -385,6 +435,7 @@ def make_history(
                         "treatment_type_id": tt.id,
                         "therapist_id": t_id,
                         "room_id": r_id,
+                        # Distinct clients at any one time: lanes never share one.
                         "client_id": client_ids[(made + lane) % len(client_ids)],
                         "start_at": start,
                         "end_at": end,
@@ -402,6 +453,7 @@ def make_history(
                     }
                 )
                 made += 1
+                today_made += 1
         day += timedelta(days=1)
         if len(rows) >= batch:
             session.execute(insert(Booking), rows)

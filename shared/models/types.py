@@ -36,3 +36,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def pk(ident: int | None) -> int:
+    """The primary key of a row that is in the database (its flush set it)."""
+    if ident is None:  # pragma: no cover - a programming error, not bad input
+        raise RuntimeError("this row has no id yet: flush it first")
+    return ident
