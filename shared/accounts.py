@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from shared import validation
-from shared.errors import AuthError, DuplicateName, InvalidInput, NotFound
+from shared.errors import AuthError, Conflict, DuplicateName, InvalidInput, NotFound
 from shared.models import ApiKey, User, utcnow
 
 KEY_PREFIX = "csk_"
@@ -110,3 +110,43 @@ def authenticate_user(
         user.password_hash = _hasher.hash(password)
     session.flush()
     return user, ""
+
+
+def update_user(
+    session: Session,
+    user_id: int,
+    *,
+    role: str,
+    active: bool,
+    password: str | None = None,
+    unlock: bool = False,
+) -> User:
+    """Change an account's role, access or password; the last active admin always stays.
+
+    A new password ends the account's open sessions (they carry a fingerprint of the hash).
+    Raises InvalidInput, NotFound, Conflict.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No account with id {user_id}", field="id")
+    if role not in ROLES:
+        raise InvalidInput("role must be admin or receptionist", field="role")
+    if user.role == "admin" and user.active and (role != "admin" or not active):
+        admins = session.exec(
+            select(User).where(User.role == "admin", User.active == True)  # noqa: E712
+        ).all()
+        if len(admins) <= 1:
+            raise Conflict(
+                "This is the last active admin account: make another admin first", field="role"
+            )
+    if password:
+        if len(password) < 10:
+            raise InvalidInput("passwords need at least 10 characters", field="password")
+        user.password_hash = _hasher.hash(password)
+    if unlock or password:
+        user.failed_logins = 0
+        user.locked_until = None
+    user.role, user.active = role, active
+    session.add(user)
+    session.flush()
+    return user

@@ -45,3 +45,28 @@ def find_or_create_client(
                 existing.phone = validation.text(phone, "phone", max_len=50, required=False)
             return existing
     return create_client(session, name=name, email=email, phone=phone)
+
+
+def update_client(
+    session: Session,
+    client_id: int,
+    *,
+    name: str,
+    email: str | None = None,
+    phone: str = "",
+    notes: str = "",
+) -> Client:
+    """Correct a client's details. Raises InvalidInput, NotFound, DuplicateName."""
+    client = get_client(session, client_id)
+    name = validation.text(name, "name", max_len=200)
+    address = validation.email(email) if email else None
+    phone = validation.text(phone or "", "phone", max_len=50, required=False)
+    notes = validation.text(notes or "", "notes", max_len=5000, required=False)
+    if address:
+        clash = session.exec(select(Client).where(Client.email == address)).first()
+        if clash is not None and clash.id != client.id:
+            raise DuplicateName(f"Another client already uses {address}", field="email")
+    client.name, client.email, client.phone, client.notes = name, address, phone, notes
+    session.add(client)
+    session.flush()
+    return client

@@ -1,0 +1,111 @@
+"""The receptionist's dashboard: the day view, booking, clients, the clinic's set-up.
+
+Served as `gunicorn -c services/dashboard/gunicorn.conf.py 'services.dashboard:create_app()'`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+
+import shared.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from shared.config import Settings, load_settings
+from shared.db import Database
+from shared.models import utcnow
+from shared.request_log import RequestLog, configure_logging
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates shared by every app in the process (tests build many apps)."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+
+
+class ClinicSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy (for Flask-Admin's lists) on the project's own engine, so there is
+    one pool per process and SQLite keeps its WAL and lock settings."""
+
+    def _make_engine(self, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
+        return app.extensions["clinic.db"].engine  # type: ignore[no-any-return]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """App factory. `config` may hold SETTINGS (a Settings), DATABASE (a Database) and
+    CLOCK (a function returning the current aware datetime) for tests."""
+    config = dict(config or {})
+    settings: Settings = config.pop("SETTINGS", None) or load_settings()
+    database: Database = config.pop("DATABASE", None) or Database(settings.database_url)
+    clock = config.pop("CLOCK", None) or utcnow
+
+    app = Flask(__name__, static_url_path="/assets")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_NAME="clinic_dashboard",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the log-in session
+        SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
+        SQLALCHEMY_SESSION_OPTIONS={"expire_on_commit": False},
+        FLASK_ADMIN_FLUID_LAYOUT=True,
+    )
+    app.config.update(config)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _BYTECODE}
+    app.extensions["clinic.settings"] = settings
+    app.extensions["clinic.db"] = database
+    app.extensions["clinic.clock"] = clock
+
+    orm = ClinicSQLAlchemy(metadata=SQLModel.metadata)
+    orm.init_app(app)
+    CSRFProtect(app)
+
+    from services.dashboard import auth, errors, views
+
+    auth.init_app(app)
+    errors.register(app)
+    views.register(app, orm)
+    _template_helpers(app)
+
+    if settings.log_json:
+        configure_logging()
+    app.wsgi_app = RequestLog(app.wsgi_app, "dashboard")  # type: ignore[method-assign]
+    return app
+
+
+def _template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from services.dashboard import context
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        return {"current_user": current_user, "clinic_row": context.clinic}
+
+    @app.after_request
+    def _no_store(response: Any) -> Any:
+        # Pages hold clients' personal data: never keep them in shared caches or history.
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,294 @@
+"""The day view's layout: columns (rooms or therapists) and what fills them, in minutes.
+
+`build_day` reads one day with a fixed number of range queries; `lay_out` is pure: it
+turns instants into minutes after local midnight and puts overlapping blocks side by side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from math import ceil, floor
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, or_, select
+
+from shared import clinic_time
+from shared.availability import MAX_BOOKING_SPAN, working_intervals
+from shared.intervals import Interval, clip, merge, subtract
+from shared.models import Booking, BookingStatus, Closure, Room, Therapist, TimeOff, WorkingHours
+
+DEFAULT_FIRST_HOUR = 8
+DEFAULT_LAST_HOUR = 20
+MODES = ("therapist", "room")
+
+
+@dataclass
+class Block:
+    booking_id: int
+    start: datetime
+    end: datetime
+    blocked_start: datetime
+    blocked_end: datetime
+    client: str
+    treatment: str
+    colour: str
+    status: str
+    detail: str  # the room in a therapist's column, the therapist in a room's
+    notes: bool
+    # Filled by lay_out:
+    top: float = 0
+    height: float = 0
+    pad_before: float = 0
+    pad_after: float = 0
+    lane: int = 0
+    lanes: int = 1
+
+
+@dataclass
+class Shade:
+    """Time a column cannot be booked: off duty, time off, or closed."""
+
+    start: datetime
+    end: datetime
+    kind: str  # "off", "timeoff", "closed"
+    label: str = ""
+    top: float = 0
+    height: float = 0
+
+
+@dataclass
+class Column:
+    key: int
+    title: str
+    colour: str
+    subtitle: str
+    blocks: list[Block] = field(default_factory=list)
+    shades: list[Shade] = field(default_factory=list)
+    active: bool = True
+
+
+@dataclass
+class DayPlan:
+    day: date
+    mode: str
+    tz: ZoneInfo
+    columns: list[Column]
+    first_minute: int = DEFAULT_FIRST_HOUR * 60
+    last_minute: int = DEFAULT_LAST_HOUR * 60
+    now_minute: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def hours(self) -> list[int]:
+        return list(range(self.first_minute // 60, self.last_minute // 60))
+
+    @property
+    def span(self) -> int:
+        return self.last_minute - self.first_minute
+
+
+def _minute(instant: datetime, day: date, tz: ZoneInfo) -> float:
+    """Minutes after the day's local midnight (a wall-clock position, DST included)."""
+    local = instant.astimezone(tz)
+    days = (local.date() - day).days
+    return days * 1440 + local.hour * 60 + local.minute + local.second / 60
+
+
+def _span_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    return f"{start.astimezone(tz):%H:%M}\u2013{end.astimezone(tz):%H:%M}"
+
+
+def build_day(
+    session: Session,
+    *,
+    day: date,
+    mode: str,
+    tz: ZoneInfo,
+    now: datetime,
+    show_cancelled: bool = False,
+) -> DayPlan:
+    """Everything the day view shows for `day`; raises nothing for an empty clinic."""
+    lo, hi = clinic_time.day_bounds(day, tz)
+    bookings = session.exec(
+        select(Booking)
+        .where(
+            col(Booking.blocked_start) >= lo - MAX_BOOKING_SPAN,
+            col(Booking.blocked_start) < hi,
+            col(Booking.blocked_end) > lo,
+        )
+        .options(
+            selectinload(Booking.client),  # type: ignore[arg-type]
+            selectinload(Booking.treatment_type),  # type: ignore[arg-type]
+            selectinload(Booking.therapist),  # type: ignore[arg-type]
+            selectinload(Booking.room),  # type: ignore[arg-type]
+        )
+        .order_by(Booking.start_at)
+    ).all()
+    cancelled = [b for b in bookings if b.status == BookingStatus.CANCELLED.value]
+    shown = [b for b in bookings if show_cancelled or b.status != BookingStatus.CANCELLED.value]
+    closures = session.exec(
+        select(Closure).where(col(Closure.start_at) < hi, col(Closure.end_at) > lo)
+    ).all()
+    clinic_closed = [c for c in closures if c.room_id is None]
+
+    used_t = {b.therapist_id for b in shown}
+    therapists = session.exec(
+        select(Therapist)
+        .where(or_(col(Therapist.active).is_(True), col(Therapist.id).in_(used_t or {0})))
+        .order_by(Therapist.name)
+    ).all()
+    ids = [t.id for t in therapists]
+    hours: dict[int, list[WorkingHours]] = defaultdict(list)
+    for wh in session.exec(
+        select(WorkingHours).where(col(WorkingHours.therapist_id).in_(ids or [0]))
+    ):
+        hours[wh.therapist_id].append(wh)
+    at_work = {
+        t.id: clip(working_intervals(hours[t.id], day, day, tz), lo, hi)  # type: ignore[index]
+        for t in therapists
+    }
+    anyone_works = merge([i for t in therapists if t.active for i in at_work[t.id]])  # type: ignore[index]
+
+    columns: list[Column] = []
+    if mode == "room":
+        used_r = {b.room_id for b in shown}
+        rooms = session.exec(
+            select(Room)
+            .where(or_(col(Room.active).is_(True), col(Room.id).in_(used_r or {0})))
+            .options(selectinload(Room.features))  # type: ignore[arg-type]
+            .order_by(Room.name)
+        ).all()
+        for room in rooms:
+            features = ", ".join(sorted(f.name for f in room.features))
+            column = Column(room.id, room.name, "#64748b", features, active=room.active)  # type: ignore[arg-type]
+            for s, e in subtract([(lo, hi)], anyone_works):
+                column.shades.append(Shade(s, e, "off"))
+            for c in closures:
+                if c.room_id in (None, room.id):
+                    column.shades.append(
+                        Shade(c.start_at, c.end_at, "closed", c.reason or "Closed")
+                    )
+            columns.append(column)
+        by_key = {c.key: c for c in columns}
+        for b in shown:
+            if b.room_id in by_key:
+                by_key[b.room_id].blocks.append(_block(b, b.therapist.name if b.therapist else ""))
+    else:
+        offs: dict[int, list[TimeOff]] = defaultdict(list)
+        for off in session.exec(
+            select(TimeOff).where(
+                col(TimeOff.therapist_id).in_(ids or [0]),
+                col(TimeOff.start_at) < hi,
+                col(TimeOff.end_at) > lo,
+            )
+        ):
+            offs[off.therapist_id].append(off)
+        for t in therapists:
+            working = at_work[t.id]  # type: ignore[index]
+            away = merge([(o.start_at, o.end_at) for o in offs[t.id]])  # type: ignore[index]
+            present = subtract(working, away)
+            if not working:
+                subtitle = "Not working today"
+            elif not present:
+                subtitle = "Away today"
+            else:
+                subtitle = ", ".join(_span_label(s, e, tz) for s, e in present)
+            column = Column(t.id, t.name, t.colour, subtitle, active=t.active)  # type: ignore[arg-type]
+            for s, e in subtract([(lo, hi)], working):
+                column.shades.append(Shade(s, e, "off"))
+            for o in offs[t.id]:  # type: ignore[index]
+                column.shades.append(Shade(o.start_at, o.end_at, "timeoff", o.reason or "Time off"))
+            for c in clinic_closed:
+                column.shades.append(Shade(c.start_at, c.end_at, "closed", c.reason or "Closed"))
+            columns.append(column)
+        by_key = {c.key: c for c in columns}
+        for b in shown:
+            if b.therapist_id in by_key:
+                by_key[b.therapist_id].blocks.append(_block(b, b.room.name if b.room else ""))
+
+    plan = DayPlan(day=day, mode=mode, tz=tz, columns=columns)
+    plan.counts = {
+        "sessions": sum(1 for b in bookings if b.status != BookingStatus.CANCELLED.value),
+        "cancelled": len(cancelled),
+    }
+    lay_out(plan, now, working=anyone_works)
+    return plan
+
+
+def _block(b: Booking, detail: str) -> Block:
+    tt = b.treatment_type
+    return Block(
+        booking_id=b.id,  # type: ignore[arg-type]
+        start=b.start_at,
+        end=b.end_at,
+        blocked_start=b.blocked_start,
+        blocked_end=b.blocked_end,
+        client=b.client.name if b.client else "",
+        treatment=tt.name if tt else "",
+        colour=tt.colour if tt else "#94a3b8",
+        status=b.status,
+        detail=detail,
+        notes=bool(b.notes),
+    )
+
+
+def lay_out(plan: DayPlan, now: datetime, working: list[Interval] | None = None) -> None:
+    """Positions in minutes, a visible range that covers the day's work, lanes for overlaps."""
+    day, tz = plan.day, plan.tz
+    marks: list[float] = []
+    for s, e in working or []:
+        marks += [_minute(s, day, tz), _minute(e, day, tz)]
+    for column in plan.columns:
+        for b in column.blocks:
+            marks += [_minute(b.blocked_start, day, tz), _minute(b.blocked_end, day, tz)]
+    first = min([DEFAULT_FIRST_HOUR * 60, *marks])
+    last = max([DEFAULT_LAST_HOUR * 60, *marks])
+    plan.first_minute = max(0, floor(first / 60) * 60)
+    plan.last_minute = min(24 * 60, ceil(last / 60) * 60)
+
+    def clamp(m: float) -> float:
+        return min(max(m, plan.first_minute), plan.last_minute) - plan.first_minute
+
+    for column in plan.columns:
+        for shade in column.shades:
+            shade.top = clamp(_minute(shade.start, day, tz))
+            shade.height = clamp(_minute(shade.end, day, tz)) - shade.top
+        column.shades = [s for s in column.shades if s.height > 0]
+        for b in column.blocks:
+            b.top = clamp(_minute(b.start, day, tz))
+            b.height = max(clamp(_minute(b.end, day, tz)) - b.top, 15)
+            b.pad_before = b.top - clamp(_minute(b.blocked_start, day, tz))
+            b.pad_after = clamp(_minute(b.blocked_end, day, tz)) - (b.top + b.height)
+            b.pad_after = max(b.pad_after, 0)
+        _lanes(column.blocks)
+    if clinic_time.local_date(now, tz) == day:
+        minute = _minute(now, day, tz)
+        if plan.first_minute <= minute <= plan.last_minute:
+            plan.now_minute = minute - plan.first_minute
+
+
+def _lanes(blocks: list[Block]) -> None:
+    """Greedy lanes: overlapping blocks (e.g. a cancelled one and its replacement) side by side."""
+    blocks.sort(key=lambda b: (b.top, b.status == BookingStatus.CANCELLED.value))
+    group: list[Block] = []
+    group_end = -1.0
+    lane_ends: list[float] = []
+    for b in blocks:
+        if group and b.top >= group_end:
+            for g in group:
+                g.lanes = len(lane_ends)
+            group, lane_ends = [], []
+        for i, end in enumerate(lane_ends):
+            if end <= b.top:
+                b.lane, lane_ends[i] = i, b.top + b.height
+                break
+        else:
+            b.lane = len(lane_ends)
+            lane_ends.append(b.top + b.height)
+        group.append(b)
+        group_end = max(group_end, b.top + b.height)
+    for g in group:
+        g.lanes = len(lane_ends)

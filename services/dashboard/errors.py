@@ -1,0 +1,50 @@
+"""Error pages: a refusal or a missing page is a readable page, never a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from shared.errors import BookingRefused, ClinicError, Conflict, InvalidInput, NotFound
+
+STATUS = ((NotFound, 404), (Conflict, 409), (BookingRefused, 422), (InvalidInput, 422))
+
+
+def _page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template(
+        "dashboard/error.html", status=status, title=title, message=message
+    ), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(403)
+    def forbidden(_: Any) -> tuple[str, int]:
+        return _page(
+            403,
+            "Only admins can do that",
+            "Your account can see this part of the clinic's set-up but not change it. "
+            "Ask an admin if something needs changing.",
+        )
+
+    @app.errorhandler(404)
+    def not_found(_: Any) -> tuple[str, int]:
+        return _page(
+            404, "Not found", "There is nothing at this address (it may have been removed)."
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_: CSRFError) -> tuple[str, int]:
+        return _page(
+            400,
+            "The form was too old",
+            "For your safety the form could not be sent (it was opened before you logged in "
+            "again, or in another session). Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(ClinicError)
+    def refused(exc: ClinicError) -> tuple[str, int]:
+        # A safety net: screens catch refusals themselves and show them beside their form.
+        status = next((code for kind, code in STATUS if isinstance(exc, kind)), 422)
+        return _page(status, "That was not possible", exc.message)

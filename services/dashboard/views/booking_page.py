@@ -1,0 +1,285 @@
+"""One booking: its details and history, and moving, cancelling and marking it.
+
+Every action calls the booking rules in `shared.booking` inside one transaction; a refusal
+re-renders the page with the rule's message beside the form it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, select
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from services.dashboard import context, refusals
+from services.dashboard.views.base import SecureView
+from services.dashboard.views.book import slots_now
+from services.dashboard.views.forms import DateField, OptionalIdSelect, TimeField, opts
+from shared import booking, clinic_time
+from shared.availability import available_slots, qualified_therapist_ids, suitable_room_ids
+from shared.errors import ClinicError
+from shared.models import Booking, BookingStatus, OutboxMessage, Room, Therapist
+
+
+class MoveForm(FlaskForm):
+    date = DateField("Day", validators=[InputRequired()])
+    time = TimeField("Time", validators=[InputRequired()])
+    therapist_id = OptionalIdSelect("Therapist")
+    room_id = OptionalIdSelect("Room")
+    override_notice = BooleanField("Move at short notice")
+
+
+class CancelForm(FlaskForm):
+    reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
+
+
+class MarkForm(FlaskForm):
+    pass
+
+
+MOVE_FIELDS = {"start": "time", "therapist_id": "therapist_id", "room_id": "room_id"}
+ACTION_LABELS = {
+    "booked": "Booked",
+    "moved": "Moved",
+    "cancelled": "Cancelled",
+    "completed": "Marked completed",
+    "no_show": "Marked no-show",
+}
+
+
+class BookingPage(SecureView):
+    admin_writes = False
+
+    def is_visible(self) -> bool:
+        return False  # reached from the day view and the lists, not the menu
+
+    @expose("/")
+    def index(self) -> Response:
+        return redirect(url_for("bookings.index_view"))
+
+    @expose("/<int:booking_id>")
+    def show(self, booking_id: int) -> Any:
+        return self._page(booking_id)
+
+    @expose("/<int:booking_id>/move", methods=("POST",))
+    def move(self, booking_id: int) -> Any:
+        b = self._load(booking_id)
+        form = MoveForm()
+        self._move_choices(form, b)
+        if form.validate_on_submit():
+            start = clinic_time.local_to_utc(form.date.data, form.time.data, context.tz())
+            therapist_id = form.therapist_id.data
+            try:
+                with context.db().transaction() as s:
+                    moved = booking.reschedule(
+                        s,
+                        booking_id,
+                        actor=current_user.actor,
+                        start=None if start == b.start_at else start,
+                        therapist_id=None if therapist_id == b.therapist_id else therapist_id,
+                        room_id=form.room_id.data,
+                        override_notice=bool(form.override_notice.data),
+                        now=context.now(),
+                    )
+                    when = clinic_time.fmt_span(moved.start_at, moved.end_at, context.tz())
+                    where = f"{moved.therapist.name} in {moved.room.name}"  # type: ignore[union-attr]
+                flash(f"Moved to {when} with {where}. The client gets an update.", "success")
+                return redirect(url_for("booking.show", booking_id=booking_id))
+            except ClinicError as exc:
+                refusals.attach(exc, form, MOVE_FIELDS)
+        return self._page(booking_id, move_form=form, status=422)
+
+    @expose("/<int:booking_id>/cancel", methods=("POST",))
+    def cancel(self, booking_id: int) -> Any:
+        self._load(booking_id)
+        form = CancelForm()
+        if form.validate_on_submit():
+            try:
+                with context.db().transaction() as s:
+                    booking.cancel(
+                        s,
+                        booking_id,
+                        actor=current_user.actor,
+                        reason=form.reason.data or "",
+                        now=context.now(),
+                    )
+                flash("Cancelled. The client's calendar gets the cancellation.", "success")
+                return redirect(url_for("booking.show", booking_id=booking_id))
+            except ClinicError as exc:
+                refusals.attach(exc, form, {"reason": "reason"}) or None
+                if "reason" not in (exc.field or ""):
+                    form.reason.errors = [*form.reason.errors, exc.message]
+        return self._page(booking_id, cancel_form=form, status=422)
+
+    @expose("/<int:booking_id>/completed", methods=("POST",))
+    def completed(self, booking_id: int) -> Any:
+        return self._mark(booking_id, booking.mark_completed, "Marked completed.")
+
+    @expose("/<int:booking_id>/no-show", methods=("POST",))
+    def no_show(self, booking_id: int) -> Any:
+        return self._mark(booking_id, booking.mark_no_show, "Marked as no-show.")
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _mark(self, booking_id: int, rule: Any, done: str) -> Any:
+        self._load(booking_id)
+        form = MarkForm()
+        if form.validate_on_submit():
+            try:
+                with context.db().transaction() as s:
+                    rule(s, booking_id, actor=current_user.actor, now=context.now())
+                flash(done, "success")
+                return redirect(url_for("booking.show", booking_id=booking_id))
+            except ClinicError as exc:
+                return self._page(booking_id, mark_error=exc.message, status=422)
+        return self._page(booking_id, mark_error="The form expired: try again.", status=422)
+
+    def _load(self, booking_id: int) -> Booking:
+        with context.db().read() as s:
+            b = s.exec(
+                select(Booking)
+                .where(Booking.id == booking_id)
+                .options(
+                    selectinload(Booking.client),  # type: ignore[arg-type]
+                    selectinload(Booking.treatment_type),  # type: ignore[arg-type]
+                    selectinload(Booking.therapist),  # type: ignore[arg-type]
+                    selectinload(Booking.room),  # type: ignore[arg-type]
+                    selectinload(Booking.events),  # type: ignore[arg-type]
+                )
+            ).first()
+        if b is None:
+            abort(404)
+        return b
+
+    def _move_choices(self, form: MoveForm, b: Booking) -> None:
+        with context.db().read() as s:
+            tt = b.treatment_type
+            qualified = set(qualified_therapist_ids(s, tt)) if tt else set()  # type: ignore[arg-type]
+            suitable = set(suitable_room_ids(s, tt)) if tt else set()  # type: ignore[arg-type]
+            therapists = s.exec(select(Therapist).order_by(Therapist.name)).all()
+            rooms = s.exec(select(Room).order_by(Room.name)).all()
+        form.therapist_id.choices = opts(
+            (t.id, t.name) for t in therapists if t.id in qualified or t.id == b.therapist_id
+        )
+        form.room_id.choices = opts(
+            [("", "Keep the room if free, else any suitable")]
+            + [(r.id, r.name) for r in rooms if r.id in suitable]
+        )
+
+    def _page(
+        self,
+        booking_id: int,
+        *,
+        move_form: MoveForm | None = None,
+        cancel_form: CancelForm | None = None,
+        mark_error: str = "",
+        status: int = 200,
+    ) -> Any:
+        b = self._load(booking_id)
+        tz = context.tz()
+        now = context.now()
+        if move_form is None:
+            move_form = MoveForm(formdata=None)
+            local = b.start_at.astimezone(tz)
+            move_form.date.data = _arg_date(request.args.get("move_date")) or local.date()
+            move_form.time.data = _arg_time(request.args.get("move_time")) or local.time()
+            move_form.therapist_id.data = (
+                _arg_int(request.args.get("move_therapist")) or b.therapist_id
+            )
+            move_form.room_id.data = None
+            self._move_choices(move_form, b)
+        cancel_form = cancel_form or CancelForm(formdata=None)
+        clinic = context.clinic()
+        free: list[tuple[str, str, int]] = []
+        live = b.status == BookingStatus.BOOKED.value
+        if live and b.start_at > now and clinic is not None and move_form.date.data:
+            try:
+                with context.db().read() as s:
+                    slots = available_slots(
+                        s,
+                        treatment_type_id=b.treatment_type_id,
+                        start=move_form.date.data,
+                        end=move_form.date.data,
+                        now=slots_now(clinic, now, True),
+                        therapist_id=move_form.therapist_id.data,
+                    )
+                free = [
+                    (
+                        f"{x.start.astimezone(tz):%H:%M}",
+                        x.start.astimezone(tz).date().isoformat(),
+                        x.therapist_id,
+                    )
+                    for x in slots
+                ]
+            except ClinicError:
+                free = []
+        with context.db().read() as s:
+            messages = s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.booking_id == b.id)
+                .order_by(col(OutboxMessage.id).desc())
+            ).all()
+            therapist_names = {t.id: t.name for t in s.exec(select(Therapist)).all()}
+        return (
+            self.render(
+                "dashboard/booking.html",
+                b=b,
+                tz=tz,
+                now=now,
+                move_form=move_form,
+                cancel_form=cancel_form,
+                mark_form=MarkForm(formdata=None),
+                mark_error=mark_error,
+                free=free,
+                therapist_names=therapist_names,
+                messages=messages,
+                events=list(reversed(b.events)),
+                action_labels=ACTION_LABELS,
+                can_move=live and b.start_at > now,
+                can_cancel=live and b.end_at > now,
+                can_mark=live and b.start_at <= now,
+                local=lambda dt: dt.astimezone(tz) if isinstance(dt, datetime) else dt,
+                fmt_change=_fmt_change,
+            ),
+            status,
+        )
+
+
+def _fmt_change(value: Any) -> str:
+    """A history value: ISO instants become the clinic's local time."""
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
+        try:
+            return clinic_time.fmt_local(datetime.fromisoformat(value), context.tz(), True)
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _arg_date(raw: str | None) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _arg_time(raw: str | None) -> Any:
+    from datetime import time
+
+    try:
+        return time.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _arg_int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None

@@ -1,0 +1,68 @@
+"""The home page: one day, one column per therapist or room, sessions as coloured blocks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import request, session, url_for
+from flask_admin import AdminIndexView, expose
+
+from services.dashboard import context, dayplan
+from services.dashboard.views.base import Secured
+
+PX_PER_MINUTE = 1.5
+
+
+def _day_arg(raw: str | None) -> tuple[date, str | None]:
+    if not raw:
+        return context.today(), None
+    try:
+        return date.fromisoformat(raw), None
+    except ValueError:
+        return context.today(), f"{raw!r} is not a date like 2027-03-01: showing today"
+
+
+class DayView(Secured, AdminIndexView):
+    """`/?date=YYYY-MM-DD&by=therapist|room` (the choice of columns is remembered)."""
+
+    admin_writes = False
+
+    @expose("/")
+    def index(self) -> str:
+        day, problem = _day_arg(request.args.get("date"))
+        mode = request.args.get("by") or session.get("day_by") or "therapist"
+        if mode not in dayplan.MODES:
+            mode = "therapist"
+        session["day_by"] = mode
+        show_cancelled = request.args.get("cancelled") == "1"
+        with context.db().read() as s:
+            plan = dayplan.build_day(
+                s,
+                day=day,
+                mode=mode,
+                tz=context.tz(),
+                now=context.now(),
+                show_cancelled=show_cancelled,
+            )
+
+        def link(**changes: object) -> str:
+            args = {"date": day.isoformat(), "by": mode}
+            if show_cancelled:
+                args["cancelled"] = "1"
+            args.update({k: str(v) for k, v in changes.items() if v is not None})
+            args = {k: v for k, v in args.items() if v != ""}
+            return url_for("day.index", **args)
+
+        return self.render(
+            "dashboard/day.html",
+            plan=plan,
+            problem=problem,
+            px=PX_PER_MINUTE,
+            today=context.today(),
+            show_cancelled=show_cancelled,
+            link=link,
+            prev_day=(day - timedelta(days=1)).isoformat(),
+            next_day=(day + timedelta(days=1)).isoformat(),
+            clinic=context.clinic(),
+            now_label=f"{context.now().astimezone(context.tz()):%H:%M}",
+        )

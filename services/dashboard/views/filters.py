@@ -1,0 +1,76 @@
+"""List filters that think in the clinic's local dates (the columns hold UTC instants)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_admin.babel import lazy_gettext
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_admin.model import filters as base_filters
+
+from services.dashboard import context
+from shared import clinic_time
+
+
+def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    tz = context.tz()
+    return clinic_time.day_start(first, tz), clinic_time.day_start(last + timedelta(days=1), tz)
+
+
+class LocalDateBetween(BaseSQLAFilter, base_filters.BaseDateBetweenFilter):
+    """Local dates first..last, both included."""
+
+    def __init__(self, column: Any, name: str) -> None:
+        super().__init__(column, name, data_type="daterangepicker")
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        lo, hi = _bounds(value[0], value[1])
+        column = self.get_column(alias)
+        return query.filter(column >= lo, column < hi)
+
+
+class LocalDateOn(BaseSQLAFilter, base_filters.BaseDateFilter):
+    def __init__(self, column: Any, name: str) -> None:
+        super().__init__(column, name, data_type="datepicker")
+
+    def apply(self, query: Any, value: date, alias: Any = None) -> Any:
+        lo, hi = _bounds(value, value)
+        column = self.get_column(alias)
+        return query.filter(column >= lo, column < hi)
+
+    def operation(self) -> str:
+        return lazy_gettext("on")  # type: ignore[return-value]
+
+
+class LocalDateFrom(LocalDateOn):
+    def apply(self, query: Any, value: date, alias: Any = None) -> Any:
+        return query.filter(self.get_column(alias) >= _bounds(value, value)[0])
+
+    def operation(self) -> str:
+        return lazy_gettext("on or after")  # type: ignore[return-value]
+
+
+class LocalDateUntil(LocalDateOn):
+    def apply(self, query: Any, value: date, alias: Any = None) -> Any:
+        return query.filter(self.get_column(alias) < _bounds(value, value)[1])
+
+    def operation(self) -> str:
+        return lazy_gettext("on or before")  # type: ignore[return-value]
+
+
+class Choice(FilterEqual):
+    """Equals one of a few options (a dropdown), e.g. a therapist by id or a status."""
+
+    def __init__(self, column: Any, name: str, options: Any, as_int: bool = False) -> None:
+        super().__init__(column, name, options=options)
+        self.as_int = as_int
+
+    def validate(self, value: str) -> bool:
+        return value.isdigit() if self.as_int else bool(value)
+
+    def clean(self, value: str) -> Any:
+        return int(value) if self.as_int else value
+
+    def operation(self) -> str:
+        return lazy_gettext("is")  # type: ignore[return-value]

@@ -1,0 +1,145 @@
+"""Clients (receptionists manage them) and staff accounts (admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlmodel import Session, col, func, select
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from services.dashboard.views.base import ClinicModelView, filtered_url
+from services.dashboard.views.forms import opts
+from shared import accounts, clients
+from shared.errors import Conflict
+from shared.models import Booking, Client, User
+
+
+class ClientForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        "E-mail",
+        validators=[Optional(), Email(), Length(max=254)],
+        description="invitations and reminders go here",
+    )
+    phone = StringField("Phone", validators=[Length(max=50)])
+    notes = TextAreaField("Notes (staff only)", validators=[Length(max=5000)])
+
+
+def _client_bookings(view: Any, ctx: Any, model: Client, name: str) -> Markup:
+    url = filtered_url("bookings.index_view", client_id=model.id)
+    book = url_for("book.index", client_id=model.id)
+    return Markup(f'<a href="{escape(url)}">sessions</a> · <a href="{escape(book)}">book</a>')
+
+
+class ClientView(ClinicModelView):
+    form = ClientForm
+    admin_writes = False  # receptionists manage clients
+    allow_delete = True
+    can_view_details = True
+    help_text = (
+        "Clients' details are personal data: use them only for their care. A client with "
+        "sessions on record cannot be deleted."
+    )
+    column_list = ["name", "email", "phone", "created_at", "sessions"]
+    column_details_list = ["name", "email", "phone", "notes", "created_at"]
+    column_export_list = ["name", "email", "phone", "notes", "created_at"]
+    column_labels = {"created_at": "Registered", "email": "E-mail"}
+    column_searchable_list = ["name", "email", "phone"]
+    column_sortable_list = ["name", "email", "created_at"]
+    column_default_sort = "name"
+    column_formatters = {"sessions": _client_bookings}
+
+    def save(self, session: Session, form: Any, model: Any) -> Client:
+        values = {
+            "name": form.name.data or "",
+            "email": (form.email.data or "").strip() or None,
+            "phone": form.phone.data or "",
+            "notes": form.notes.data or "",
+        }
+        if model is None:
+            return clients.create_client(session, **values)
+        return clients.update_client(session, model.id, **values)
+
+    def remove(self, session: Session, model: Any) -> None:
+        count = session.exec(
+            select(func.count()).select_from(Booking).where(col(Booking.client_id) == model.id)
+        ).one()
+        if count:
+            raise Conflict(
+                f"{model.name} has {count} session(s) on record, so the client is kept; "
+                "correct the details instead"
+            )
+        row = session.get(Client, model.id)
+        if row is not None:
+            session.delete(row)
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=opts((r, r) for r in accounts.ROLES), default="receptionist")
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=10, max=1000)],
+        description="at least 10 characters; tell it to the person in person",
+    )
+
+
+class EditUserForm(FlaskForm):
+    role = SelectField("Role", choices=opts((r, r) for r in accounts.ROLES))
+    active = BooleanField("Active (may log in)")
+    password = PasswordField(
+        "New password",
+        validators=[Optional(), Length(min=10, max=1000)],
+        description="leave empty to keep it; a new one logs the person out everywhere",
+    )
+    unlock = BooleanField("Unlock after too many failed log-ins")
+
+
+class StaffView(ClinicModelView):
+    admin_only = True
+    help_text = (
+        "Who may use this dashboard. Admins manage the clinic's set-up and these accounts; "
+        "receptionists manage clients and bookings."
+    )
+    column_list = ["email", "role", "active", "failed_logins", "locked_until", "created_at"]
+    column_labels = {"failed_logins": "Failed log-ins", "locked_until": "Locked until"}
+    column_searchable_list = ["email"]
+    column_filters = ["role", "active"]
+    column_default_sort = "email"
+    column_export_list = ["email", "role", "active", "created_at"]
+
+    def get_create_form(self) -> Any:
+        return NewUserForm
+
+    def get_edit_form(self) -> Any:
+        return EditUserForm
+
+    def save(self, session: Session, form: Any, model: Any) -> User:
+        if model is None:
+            return accounts.create_user(
+                session,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                role=form.role.data,
+            )
+        if model.id == current_user.user_id and (form.role.data != "admin" or not form.active.data):
+            raise Conflict(
+                "You cannot take away your own admin access: ask another admin", field="role"
+            )
+        return accounts.update_user(
+            session,
+            model.id,
+            role=form.role.data,
+            active=bool(form.active.data),
+            password=form.password.data or None,
+            unlock=bool(form.unlock.data),
+        )
+
+    def after_save(self, saved: Any, created: bool) -> None:
+        if created:
+            flash(f"{saved.email} can now log in as {saved.role}.", "success")
