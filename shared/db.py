@@ -24,6 +24,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     url = make_url(sqlalchemy_url(database_url))
+    # Parameters hold tokens and clients' data: keep them out of error messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)

@@ -203,3 +203,25 @@ def test_the_scheduler_logs_a_real_feed_and_booking_page_without_their_tokens(
     text = "\n".join(lines.lines)
     for secret in (feed_token, access_token, client_name, client_email):
         assert secret not in text
+
+
+def test_database_errors_never_carry_the_querys_parameters(tmp_path) -> None:
+    """A failing query's message (what an error log would print) leaves out tokens and names."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from shared.db import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with pytest.raises(OperationalError) as caught, database.read() as session:
+            session.execute(
+                text("SELECT id FROM therapist WHERE feed_token = :t OR name = :n"),
+                {"t": TOKEN, "n": "Eva Horvat"},
+            )
+    finally:
+        database.dispose()
+
+    assert "no such table" in str(caught.value)
+    assert TOKEN not in str(caught.value)
+    assert "Eva Horvat" not in str(caught.value)
