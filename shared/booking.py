@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from shared import clinic_time, outbox, validation
@@ -56,6 +56,7 @@ from shared.models import (
     Booking,
     BookingEvent,
     BookingStatus,
+    Client,
     Clinic,
     Closure,
     MessageKind,
@@ -379,6 +380,12 @@ def _place(
             field="room_id",
         )
 
+    _lock_resources(
+        session,
+        client_id,
+        [pk(therapist.id)] if therapist else qualified,
+        [pk(room.id)] if room else suitable,
+    )
     _check_closures(session, blocked, room_id, tz)
     # The whole local day, not just the session: picking the best-fitting therapist and room
     # weighs the gaps their other sessions that day would leave.
@@ -656,4 +663,55 @@ def _flush(session: Session) -> None:
         for guard, (error, field, message) in _GUARD_ERRORS.items():
             if guard in text:
                 raise error(message, field=field) from None
+        raise
+    except DBAPIError as exc:
+        _raise_if_lost_race(exc)
+        raise
+
+
+# PostgreSQL's "deadlock detected" and "could not serialize": two transactions wanted the same
+# rows at once and the database chose this one to give way.
+_LOST_RACE_STATES = {"40P01", "40001"}
+
+
+def _raise_if_lost_race(exc: DBAPIError) -> None:
+    if getattr(exc.orig, "sqlstate", None) in _LOST_RACE_STATES:
+        raise NoAvailability(
+            "That time was taken by another booking made at the same moment; "
+            "please choose another time",
+            field="start",
+        ) from None
+
+
+def _lock_resources(
+    session: Session, client_id: int | None, therapist_ids: list[int], room_ids: list[int]
+) -> None:
+    """Hold the client, therapists and rooms a booking may take until it commits.
+
+    On PostgreSQL, bookings racing for the same people or rooms then run their checks one
+    after the other, so the loser hears what is in its way (rather than a bare constraint
+    violation or a deadlock); the rows are locked in one global order (client, therapists,
+    rooms, each by id) so that two bookings never wait for each other. SQLite needs none of
+    this: every write transaction there already holds the database's write lock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    queries = []
+    if client_id is not None:
+        queries.append(select(col(Client.id)).where(col(Client.id) == client_id))
+    if therapist_ids:
+        queries.append(
+            select(col(Therapist.id))
+            .where(col(Therapist.id).in_(therapist_ids))
+            .order_by(col(Therapist.id))
+        )
+    if room_ids:
+        queries.append(
+            select(col(Room.id)).where(col(Room.id).in_(room_ids)).order_by(col(Room.id))
+        )
+    try:
+        for query in queries:
+            session.exec(query.with_for_update()).all()
+    except DBAPIError as exc:
+        _raise_if_lost_race(exc)
         raise
