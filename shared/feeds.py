@@ -154,11 +154,11 @@ def open_feed(session: Session, kind: str, token: str) -> tuple[Feed, Marker]:
     if kind not in URL_KINDS or not _plausible(token):
         raise NotFound(_NOT_FOUND)
     query = _owner_query(kind)
-    if kind == "booking":
-        query = query.params(token=token)
+    params = {"token": token} if kind == "booking" else {}
     found: tuple[Feed, Marker] | None = None
     # Every candidate is compared, so the time taken does not depend on which one matches.
-    for row in session.exec(query):
+    # Core, not ORM: this runs on every request, and the ORM's result machinery is not needed.
+    for row in session.connection().execute(query, params):
         if _matches(row[1], token) and found is None:
             found = (Feed(kind, int(row[0]), row[2]), (row[8], tuple(row[3:8])))
     if found is None:
