@@ -1,0 +1,116 @@
+"""Availability costs a fixed number of queries, whatever the range and the clinic's history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from shared import demo
+from shared.availability import available_slots
+from shared.booking import book
+from tests.factories import MONDAY, NOW, local
+
+seen_with_parameters: list[tuple[str, object]] = []
+
+
+@contextmanager
+def statements(db) -> Iterator[list[str]]:
+    """Every SQL statement the engine sends while the block runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+        seen_with_parameters.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def slots_with_queries(db, clinic, days: int):
+    with statements(db) as seen, db.read() as session:
+        slots = available_slots(
+            session,
+            treatment_type_id=clinic.consult.id,
+            start=MONDAY,
+            end=MONDAY + timedelta(days=days - 1),
+            now=NOW,
+        )
+    return slots, seen
+
+
+@pytest.fixture
+def busy_clinic(db, clinic):
+    """A few bookings on the first days, so the bookings query returns rows."""
+    with db.transaction() as session:
+        for day, at, client in ((0, "10:00", clinic.client), (1, "11:00", clinic.other_client)):
+            book(
+                session,
+                treatment_type_id=clinic.facial.id,
+                start=local(MONDAY + timedelta(days=day), at),
+                client_id=client.id,
+                actor="test",
+                now=NOW,
+            )
+    return clinic
+
+
+def test_availability_for_one_day_and_for_31_days_issues_the_same_statements(db, busy_clinic):
+    one_day, one_day_sql = slots_with_queries(db, busy_clinic, 1)
+    month, month_sql = slots_with_queries(db, busy_clinic, 31)
+    assert len(one_day_sql) == len(month_sql) <= 10
+    assert len(month) > 20 * len(one_day) > 0
+
+
+def test_the_number_of_statements_does_not_grow_with_past_bookings(db, busy_clinic):
+    before, before_sql = slots_with_queries(db, busy_clinic, 31)
+    with db.transaction() as session:
+        # make_history works backwards from today: put "today" after the asked month.
+        made = demo.make_history(session, bookings=3000, now=datetime(2027, 6, 1, tzinfo=UTC))
+    assert made == 3000
+    after, after_sql = slots_with_queries(db, busy_clinic, 31)
+    assert after == before
+    assert len(after_sql) == len(before_sql)
+
+
+def test_bookings_are_read_through_an_index_on_their_start(db, busy_clinic):
+    seen_with_parameters.clear()
+    slots_with_queries(db, busy_clinic, 31)
+    [(query, parameters)] = [(q, p) for q, p in seen_with_parameters if "FROM booking" in q]
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query, parameters).all()
+            details = " | ".join(str(row[-1]) for row in plan)
+            assert "SEARCH booking USING INDEX" in details, details
+            assert "SCAN booking" not in details, details
+        else:  # a handful of rows: ask whether an index path exists at all
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = conn.exec_driver_sql("EXPLAIN " + query, parameters).all()
+            details = " | ".join(row[0] for row in plan)
+            assert "Index" in details, details
+            assert "Seq Scan on booking" not in details, details
+
+
+def test_booking_itself_issues_the_same_statements_with_a_long_history(db, clinic):
+    def booking_sql(at: str, client) -> int:
+        with statements(db) as seen, db.transaction() as session:
+            book(
+                session,
+                treatment_type_id=clinic.facial.id,
+                start=local(MONDAY, at),
+                client_id=client.id,
+                actor="test",
+                now=NOW,
+            )
+        return len(seen)
+
+    first = booking_sql("10:00", clinic.client)
+    with db.transaction() as session:
+        demo.make_history(session, bookings=3000, now=datetime(2027, 6, 1, tzinfo=UTC))
+    assert booking_sql("13:00", clinic.other_client) == first
