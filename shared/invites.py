@@ -236,13 +236,10 @@ def calendar_message(
     alternative = MIMEPart(policy=policy.default)
     alternative.set_content(_text(body, clinic), cte="quoted-printable")
     alternative.add_alternative(_html(body, clinic), subtype="html", cte="quoted-printable")
-    alternative.add_alternative(
-        ics,
-        maintype="text",
-        subtype="calendar",
-        cte="base64",
-        params={"method": method, "charset": "UTF-8"},
-    )
+    calendar = MIMEPart(policy=policy.default)
+    calendar.set_content(ics, maintype="text", subtype="calendar", cte="base64")
+    _calendar_type(calendar, method)
+    alternative.attach(calendar)
     attachment = MIMEPart(policy=policy.default)
     attachment.set_content(
         ics,
@@ -257,6 +254,18 @@ def calendar_message(
     msg.make_mixed()
     msg.set_payload([alternative, attachment])
     return msg
+
+
+def _calendar_type(part: MIMEPart, method: str) -> None:
+    """`text/calendar; method=REQUEST; charset=UTF-8`, unquoted, as RFC 6047 writes it.
+
+    The default policy would quote the values (`method="REQUEST"`): valid MIME, but not what
+    every calendar client's invitation detection is tested against. The value is built only
+    from the two known methods, never from input.
+    """
+    assert method in (REQUEST, CANCEL)
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f"text/calendar; method={method}; charset=UTF-8")
 
 
 def reminder_message(

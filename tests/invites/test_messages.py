@@ -62,7 +62,7 @@ def test_a_booking_sends_the_client_an_imip_invitation_with_accept_and_decline(
     assert msg["Message-ID"] == invites.message_id(row.id, made, "reception@clinic.example")
 
     cal_part = calendar_part(msg)
-    assert cal_part.get_content_type() == "text/calendar"
+    assert b"\r\nContent-Type: text/calendar; method=REQUEST; charset=UTF-8\r\n" in got.data
     assert cal_part.get_param("method") == "REQUEST"
     assert cal_part.get_param("charset") == "UTF-8"
     attachment = attachment_part(msg)
@@ -151,6 +151,9 @@ def test_cancelling_sends_a_cancel_with_status_cancelled_the_same_uid_and_a_high
     drain(mailer)
 
     invite, cancelled = (r.message for r in smtp.inbox.messages())
+    assert b"\r\nContent-Type: text/calendar; method=CANCEL; charset=UTF-8\r\n" in (
+        smtp.inbox.messages()[1].data
+    )
     assert parts(cancelled) == IMIP_TREE
     assert cancelled["Subject"] == "Cancelled: Facial rejuvenation, Mon 1 Mar 2027 10:00"
     assert calendar_part(cancelled).get_param("method") == "CANCEL"
