@@ -155,6 +155,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("SMTP_PASSWORD", "must be set when SMTP_USERNAME is")
     if smtp_password and not smtp_username:
         raise ConfigError("SMTP_USERNAME", "must be set when SMTP_PASSWORD is")
+    smtp_port = _int(env, "SMTP_PORT", 25, 1, 65535)
+    smtp_starttls = _bool(env, "SMTP_STARTTLS", False)
+    if clinic_env == "production" and smtp_username and not smtp_starttls and smtp_port != 465:
+        raise ConfigError(
+            "SMTP_STARTTLS",
+            "must be true in production when logging in to SMTP (or use port 465): "
+            "the password would cross the network in clear text",
+        )
 
     mail_from = env.get("MAIL_FROM") or "clinic@example.com"
     if "@" not in mail_from or any(c in mail_from for c in "\r\n"):
@@ -173,10 +181,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         env=clinic_env,
         public_base_url=public_base_url,
         smtp_host=smtp_host,
-        smtp_port=_int(env, "SMTP_PORT", 25, 1, 65535),
+        smtp_port=smtp_port,
         smtp_username=smtp_username,
         smtp_password=smtp_password,
-        smtp_starttls=_bool(env, "SMTP_STARTTLS", False),
+        smtp_starttls=smtp_starttls,
         mail_from=mail_from,
         cors_origins=origins,
         log_json=_bool(env, "LOG_JSON", True),

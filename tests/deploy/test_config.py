@@ -91,6 +91,11 @@ def test_a_malformed_database_url_is_refused(url: str) -> None:
         ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS"),
         ({"SMTP_USERNAME": "reception"}, "SMTP_PASSWORD"),
         ({"SMTP_PASSWORD": "secret"}, "SMTP_USERNAME"),
+        (
+            {"SMTP_HOST": "mail.example.com", "SMTP_PORT": "587"}
+            | {"SMTP_USERNAME": "reception", "SMTP_PASSWORD": "secret"},
+            "SMTP_STARTTLS",
+        ),
         ({"MAIL_FROM": "reception"}, "MAIL_FROM"),
         ({"CORS_ORIGINS": "clinic.example"}, "CORS_ORIGINS"),
         ({"LOG_JSON": "sometimes"}, "LOG_JSON"),
@@ -119,6 +124,13 @@ def test_smtp_settings_are_read_when_consistent() -> None:
         587,
         True,
     )
+
+
+def test_smtp_login_on_port_465_needs_no_starttls() -> None:
+    env = {**PRODUCTION, "SMTP_HOST": "mail.example.com", "SMTP_PORT": "465"}
+    settings = load_settings(env | {"SMTP_USERNAME": "reception", "SMTP_PASSWORD": "secret"})
+
+    assert settings.smtp_port == 465
 
 
 def test_env_int_reads_a_number_in_range_and_names_a_bad_one() -> None:
