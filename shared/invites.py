@@ -361,7 +361,10 @@ def _calendar_body(
         paragraphs = [greeting, intro]
         if what_changed:
             paragraphs.append("What changed:\n" + "\n".join(f"  {c}" for c in what_changed))
-        paragraphs += [details, "Your calendar will show the new time once you accept."]
+        paragraphs += [
+            details,
+            "Your calendar updates the appointment it already has (accept again if it asks).",
+        ]
         subject = f"Changed: {treatment}, now {when}"
     elif recipient.role == "client":
         paragraphs = [greeting, "your appointment is booked:", details, calendar_hint]
@@ -404,11 +407,13 @@ def _details(booking: Booking, clinic: Clinic, tz: ZoneInfo, *, for_staff: bool 
 
 def _cancel_hint(clinic: Clinic, page: str) -> str:
     hours = clinic.cancellation_notice_hours
-    call = f" Later than that, please call us at {clinic.phone}." if clinic.phone else ""
-    return (
-        f"Need to cancel? You can cancel online up to {hours} hours before the appointment:\n"
-        f"{page}\n{call.strip()}"
-    ).rstrip()
+    until = (
+        f"up to {hours} hour{'s' if hours != 1 else ''} before the appointment"
+        if hours
+        else "until the appointment starts"
+    )
+    call = f"Later than that, please call us at {clinic.phone}." if clinic.phone and hours else ""
+    return f"Need to cancel? You can cancel online {until}:\n{page}\n{call}".rstrip()
 
 
 def _text(body: Body, clinic: Clinic) -> str:
