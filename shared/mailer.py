@@ -202,6 +202,7 @@ class Outgoing:
     kind: str
     email: EmailMessage
     recipient: str
+    sequence: int  # the row's booking_sequence when rendered
 
 
 def _plan(
@@ -431,15 +432,23 @@ class Mailer:
             msg.message_id = str(email["Message-ID"])
             msg.rendered = rendered
             msg.claimed_until = now + timedelta(seconds=self.config.lease_seconds)
-            return Outgoing(outbox_id, msg.booking_id, msg.kind, email, msg.recipient)
+            return Outgoing(
+                outbox_id, msg.booking_id, msg.kind, email, msg.recipient, msg.booking_sequence
+            )
 
     @staticmethod
     def _release(msg: OutboxMessage) -> None:
         msg.claimed_until = None
         msg.claim_token = ""
 
-    def _record(self, outbox_id: int, now: datetime, error: Exception | None) -> None:
-        """Mark sent, or count the failed attempt and schedule the next one."""
+    def _record(
+        self, outbox_id: int, now: datetime, error: Exception | None, sequence: int | None = None
+    ) -> None:
+        """Mark sent, or count the failed attempt and schedule the next one.
+
+        A reminder whose session was moved while it was being sent stays pending: it was
+        rescheduled for the new time, and goes out again then.
+        """
         with self.db.transaction() as session:
             msg = session.get(OutboxMessage, outbox_id, with_for_update=self._lock)
             if msg is None:
@@ -450,6 +459,9 @@ class Mailer:
                     return
             msg.attempts += 1
             self._release(msg)
+            if error is None and sequence is not None and msg.booking_sequence != sequence:
+                log.info("outbox message %s: moved while sending; kept for its new time", outbox_id)
+                return
             if error is None:
                 msg.status = MessageStatus.SENT.value
                 msg.sent_at = now
@@ -502,7 +514,7 @@ class Mailer:
                     log.warning("outbox message %s not sent: %s", outbox_id, _redacted(exc))
                     self._record(outbox_id, clock(), exc)
                     continue
-                self._record(outbox_id, clock(), None)
+                self._record(outbox_id, clock(), None, outgoing.sequence)
                 self.sent += 1
                 log.info(
                     "outbox message %s sent (%s, booking %s)",

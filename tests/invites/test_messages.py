@@ -571,3 +571,39 @@ def test_a_therapist_who_had_the_invitation_hears_of_the_cancel_after_invites_ar
     later = {r.rcpt_tos[0]: r.message for r in smtp.inbox.messages()[2:]}
     assert set(later) == {"eva@example.com", "anna@clinic.example"}
     assert all(str(vcalendar(m)["METHOD"]) == "CANCEL" for m in later.values())
+
+
+def test_a_reminder_whose_session_moves_while_it_is_being_sent_goes_out_again_for_the_new_time(
+    db, clinic, smtp: SmtpServer, mail_settings
+):
+    from shared.mailer import SmtpTransport
+    from tests.invites.conftest import FAST
+
+    booking_id = book(db, clinic, local(MONDAY, "10:00"))
+    tuesday = local(MONDAY + timedelta(days=1), "10:00")
+
+    class MovesDuringTheReminder(SmtpTransport):
+        moved = False
+
+        def send(self, msg, sender, recipient):  # type: ignore[no-untyped-def]
+            super().send(msg, sender, recipient)
+            if msg["Subject"].startswith("Reminder") and not MovesDuringTheReminder.moved:
+                MovesDuringTheReminder.moved = True
+                with db.transaction() as session:
+                    booking.reschedule(
+                        session, booking_id, actor="reception", start=tuesday, now=NOW
+                    )
+
+    mailer = Mailer(
+        db, mail_settings, FAST, transport=lambda: MovesDuringTheReminder(mail_settings, 5)
+    )
+    drain(mailer, now=local(MONDAY, "10:00") - timedelta(hours=24))
+    [reminder] = [r for r in outbox_rows(db, booking_id) if r.kind == "reminder"]
+    assert (reminder.status, reminder.next_attempt_at) == ("pending", tuesday - timedelta(hours=24))
+    drain(mailer, now=tuesday - timedelta(hours=24))
+    assert [r.message["Subject"] for r in smtp.inbox.messages()] == [
+        "Booked: Facial rejuvenation, Mon 1 Mar 2027 10:00",
+        "Reminder: Facial rejuvenation, Mon 1 Mar 2027 10:00",
+        "Changed: Facial rejuvenation, now Tue 2 Mar 2027 10:00",
+        "Reminder: Facial rejuvenation, Tue 2 Mar 2027 10:00",
+    ]
