@@ -156,7 +156,9 @@ def vtimezone(tz: ZoneInfo, start: datetime, end: datetime) -> icalendar.Timezon
             rule["UNTIL"] = group[-1].at
             sub.add("rrule", rule)
         else:
-            for onset in onsets[1:]:
+            # Every onset, the first too: RFC 5545 counts DTSTART anyway, but some readers
+            # (ical.js) take only the RDATEs once there are any.
+            for onset in onsets:
                 sub.add("rdate", onset)
         component.add_component(sub)
     return component

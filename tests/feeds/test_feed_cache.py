@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,7 +15,7 @@ from shared.db import Database
 from shared.models import Booking, Client
 from shared.models.types import utcnow
 from tests.factories import Clinic
-from tests.feeds.conftest import at, book, soon
+from tests.feeds.conftest import at, book, read_both, soon
 
 
 def _feed(db: Database, token: str) -> feeds.Feed:
@@ -21,36 +23,47 @@ def _feed(db: Database, token: str) -> feeds.Feed:
         return feeds.find_feed(session, "therapist", token)
 
 
-def _doc(cache: feeds.FeedCache, db: Database, feed: feeds.Feed, now: datetime) -> feeds.Document:
-    with db.read() as session:
-        return cache.document(session, feed, now)
+DocOf = Callable[[feeds.FeedCache, feeds.Feed, datetime], feeds.Document]
+
+
+@pytest.fixture
+def doc_of(db: Database, icaljs: Callable[[bytes], dict[str, Any]]) -> DocOf:
+    """A feed's document from a cache, its bytes read by both parsers like every feed here."""
+
+    def make(cache: feeds.FeedCache, feed: feeds.Feed, now: datetime) -> feeds.Document:
+        with db.read() as session:
+            doc = cache.document(session, feed, now)
+        read_both(doc.body, icaljs)
+        return doc
+
+    return make
 
 
 def test_every_process_and_a_restarted_one_send_the_same_validators(
-    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+    db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow()
-    first = _doc(feeds.FeedCache(db), db, feed, now)
+    first = doc_of(feeds.FeedCache(db), feed, now)
     later = now + timedelta(minutes=7)
-    other_worker = _doc(feeds.FeedCache(db), db, feed, later)
-    restarted = _doc(feeds.FeedCache(db), db, feed, later + timedelta(hours=3))
+    other_worker = doc_of(feeds.FeedCache(db), feed, later)
+    restarted = doc_of(feeds.FeedCache(db), feed, later + timedelta(hours=3))
     assert first.etag == other_worker.etag == restarted.etag
     assert first.last_modified == other_worker.last_modified == restarted.last_modified
     assert first.last_modified == now.replace(microsecond=0)
 
 
 def test_new_bytes_get_a_later_last_modified_even_within_the_same_second(
-    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+    db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow().replace(microsecond=100)
     cache = feeds.FeedCache(db)
-    before = _doc(cache, db, feed, now)
+    before = doc_of(cache, feed, now)
     facial = some_bookings["anna_facial"]
     with db.transaction() as session:
         rules.cancel(session, facial.id, actor="t", now=facial.start_at - timedelta(days=1))
-    after = _doc(feeds.FeedCache(db), db, feed, now + timedelta(microseconds=500))
+    after = doc_of(feeds.FeedCache(db), feed, now + timedelta(microseconds=500))
     assert after.etag != before.etag
     assert after.last_modified == before.last_modified + timedelta(seconds=1)
     assert not feeds.not_modified(
@@ -62,39 +75,39 @@ def test_new_bytes_get_a_later_last_modified_even_within_the_same_second(
 
 
 def test_a_cached_feed_is_reused_until_its_state_changes(
-    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+    db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
     feed = _feed(db, clinic.anna.feed_token)
     cache = feeds.FeedCache(db)
     now = utcnow()
-    first = _doc(cache, db, feed, now)
-    assert _doc(cache, db, feed, now + timedelta(seconds=1)) is first
+    first = doc_of(cache, feed, now)
+    assert doc_of(cache, feed, now + timedelta(seconds=1)) is first
     assert cache.renders == 1
     book(db, clinic, at(soon(weeks=5), "10:00"))
-    assert _doc(cache, db, feed, now + timedelta(seconds=2)).etag != first.etag
+    assert doc_of(cache, feed, now + timedelta(seconds=2)).etag != first.etag
     assert cache.renders == 2
 
 
 def test_a_change_outside_the_state_shows_after_the_recheck_interval(
-    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+    db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
     ticks = [0.0]
     cache = feeds.FeedCache(db, recheck_after=60, clock=lambda: ticks[0])
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow()
-    first = _doc(cache, db, feed, now)
+    first = doc_of(cache, feed, now)
     with db.transaction() as session:
         session.get(Client, clinic.client.id).name = "Eve Horvat"  # type: ignore[union-attr]
     ticks[0] = 59
-    assert _doc(cache, db, feed, now).etag == first.etag
+    assert doc_of(cache, feed, now).etag == first.etag
     ticks[0] = 61
-    assert b"Eve" in _doc(cache, db, feed, now).body
+    assert b"Eve" in doc_of(cache, feed, now).body
 
 
 def test_a_feed_with_no_sessions_is_still_a_valid_calendar(
-    db: Database, clinic: Clinic, icaljs: object
+    db: Database, doc_of: DocOf, clinic: Clinic, icaljs: object
 ) -> None:
-    doc = _doc(feeds.FeedCache(db), db, _feed(db, clinic.boris.feed_token), utcnow())
+    doc = doc_of(feeds.FeedCache(db), _feed(db, clinic.boris.feed_token), utcnow())
     js = icaljs(doc.body)  # type: ignore[operator]
     assert js["events"] == [] and js["calname"] == "Boris Li · Test Clinic"
 
@@ -136,7 +149,11 @@ def test_not_modified_follows_rfc_9110(inm: str | None, ims: str | None, expecte
 
 
 def test_two_apps_on_one_database_agree_on_validators(
-    settings: object, db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+    settings: object,
+    db: Database,
+    icaljs: Callable[[bytes], dict[str, Any]],
+    clinic: Clinic,
+    some_bookings: dict[str, Booking],
 ) -> None:
     from services.scheduler import create_app
 
@@ -146,6 +163,8 @@ def test_two_apps_on_one_database_agree_on_validators(
     path = f"/feeds/therapist/{clinic.anna.feed_token}.ics"
     first = apps[0].test_client().get(path)
     second = apps[1].test_client().get(path)
+    assert first.data == second.data
+    read_both(first.data, icaljs)
     assert first.headers["ETag"] == second.headers["ETag"]
     assert first.headers["Last-Modified"] == second.headers["Last-Modified"]
     again = (
@@ -157,20 +176,20 @@ def test_two_apps_on_one_database_agree_on_validators(
 
 
 def test_another_therapists_booking_costs_an_aggregate_but_no_render(
-    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+    db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
     cache = feeds.FeedCache(db)
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow()
-    first = _doc(cache, db, feed, now)
+    first = doc_of(cache, feed, now)
     book(db, clinic, at(soon(weeks=6), "09:00"), therapist="boris", treatment="consult")
-    again = _doc(cache, db, feed, now)
+    again = doc_of(cache, feed, now)
     assert cache.renders == 1
     assert again.etag == first.etag and again.marker != first.marker
 
 
 def test_a_change_written_around_the_booking_rules_shows_within_the_state_recheck(
-    db: Database, clinic: Clinic, some_bookings: dict[str, Booking]
+    db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
     from sqlalchemy import update
 
@@ -178,7 +197,7 @@ def test_a_change_written_around_the_booking_rules_shows_within_the_state_rechec
     cache = feeds.FeedCache(db, state_recheck=60, clock=lambda: ticks[0])
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow()
-    first = _doc(cache, db, feed, now)
+    first = doc_of(cache, feed, now)
     facial = some_bookings["anna_facial"]
     with db.transaction() as session:  # e.g. an import script: no booking event is written
         session.execute(
@@ -187,6 +206,6 @@ def test_a_change_written_around_the_booking_rules_shows_within_the_state_rechec
             .values(status="cancelled", sequence=1, updated_at=now, cancelled_at=now)
         )
     ticks[0] = 30
-    assert _doc(cache, db, feed, now).etag == first.etag
+    assert doc_of(cache, feed, now).etag == first.etag
     ticks[0] = 61
-    assert b"STATUS:CANCELLED" in _doc(cache, db, feed, now).body
+    assert b"STATUS:CANCELLED" in doc_of(cache, feed, now).body

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -155,7 +157,9 @@ def test_a_cancelled_booking_is_status_cancelled_and_frees_the_time() -> None:
     assert event.get("summary").startswith("Cancelled: ")
 
 
-def test_commas_semicolons_and_backslashes_are_escaped_and_read_back_intact() -> None:
+def test_commas_semicolons_and_backslashes_are_escaped_and_read_back_intact(
+    icaljs: Callable[[bytes], dict[str, Any]],
+) -> None:
     name = r"Cupping, moxa; and \ more"
     booking = make_booking()
     booking.treatment_type = TreatmentType(name=name, duration_minutes=60)
@@ -165,10 +169,15 @@ def test_commas_semicolons_and_backslashes_are_escaped_and_read_back_intact() ->
     assert r"Cupping\, moxa\; and \\ more" in raw
     event = next(iter(icalendar.Calendar.from_ical(raw).walk("VEVENT")))
     assert str(event.get("summary")).startswith(name)
+    js = icaljs(raw.encode())["events"][0]
+    assert js["summary"] == str(event.get("summary"))
+    assert js["location"] == str(event.get("location"))
     assert str(event.get("location")).endswith(r"Trubarjeva 1; 2nd floor, \ Ljubljana")
 
 
-def test_long_non_ascii_lines_fold_at_75_octets_between_characters_with_crlf() -> None:
+def test_long_non_ascii_lines_fold_at_75_octets_between_characters_with_crlf(
+    icaljs: Callable[[bytes], dict[str, Any]],
+) -> None:
     booking = make_booking(notes="李Ægir Žiga " * 40)
     clinic = make_clinic(feed_shows_client_details=True)
     event = ical.booking_event(booking, clinic, audience="therapist")
@@ -183,6 +192,7 @@ def test_long_non_ascii_lines_fold_at_75_octets_between_characters_with_crlf() -
         line.decode("utf-8")  # no line ends or starts inside a character
     event = next(iter(icalendar.Calendar.from_ical(raw).walk("VEVENT")))
     assert "李Ægir Žiga " * 40 in str(event.get("description"))
+    assert icaljs(raw)["events"][0]["description"] == str(event.get("description"))
 
 
 def test_a_calendar_has_prodid_version_names_and_the_clinic_zone() -> None:
@@ -205,3 +215,36 @@ def test_a_calendar_has_prodid_version_names_and_the_clinic_zone() -> None:
     assert "METHOD" not in raw
     invitation = ical.calendar([], clinic, name="Invitation", method="request")
     assert "METHOD:REQUEST" in ical.to_bytes(invitation).decode()
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Europe/Ljubljana",
+        "America/New_York",
+        "Australia/Sydney",
+        "Africa/Casablanca",
+        "Europe/Dublin",
+        "Pacific/Chatham",
+        "UTC",
+    ],
+)
+def test_icaljs_reads_every_event_of_a_year_at_its_instant_through_the_vtimezone(
+    zone: str, icaljs: Callable[[bytes], dict[str, Any]]
+) -> None:
+    tz = ZoneInfo(zone)
+    clinic = make_clinic(timezone=zone)
+    bookings = []
+    instant = SPAN[0]
+    while instant < SPAN[1]:
+        local = instant.astimezone(tz)
+        if local.fold == 0 and local.replace(tzinfo=None).replace(tzinfo=tz) == local:
+            bookings.append(make_booking(start=instant, uid=f"{len(bookings)}@x"))
+        instant += timedelta(hours=7, minutes=13)
+    events = [ical.booking_event(b, clinic, audience="clinic") for b in bookings]
+    cal = ical.calendar(events, clinic, name="zones", span=SPAN)
+    read = icaljs(ical.to_bytes(cal))
+    starts = {e["uid"]: e["start"] for e in read["events"]}
+    assert len(starts) == len(bookings) > 1000
+    for b in bookings:
+        assert datetime.fromisoformat(starts[b.uid].replace("Z", "+00:00")) == b.start_at, b.uid
