@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import icalendar
-from sqlalchemy import and_, bindparam, func, literal, or_
+from sqlalchemy import Connection, and_, bindparam, func, literal, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
@@ -144,7 +144,7 @@ def _owner_query(kind: str) -> Any:
     return query.where(on_clinic) if kind == "clinic" else query.join(Clinic, on_clinic)
 
 
-def open_feed(session: Session, kind: str, token: str) -> tuple[Feed, Marker]:
+def open_feed(session: Session | Connection, kind: str, token: str) -> tuple[Feed, Marker]:
     """The feed whose token this is, and its change marker, in one small query.
 
     The marker is the clinic's settings plus the newest booking event's id: every booking
@@ -158,7 +158,8 @@ def open_feed(session: Session, kind: str, token: str) -> tuple[Feed, Marker]:
     found: tuple[Feed, Marker] | None = None
     # Every candidate is compared, so the time taken does not depend on which one matches.
     # Core, not ORM: this runs on every request, and the ORM's result machinery is not needed.
-    for row in session.connection().execute(query, params):
+    conn = session.connection() if isinstance(session, Session) else session
+    for row in conn.execute(query, params):
         if _matches(row[1], token) and found is None:
             found = (Feed(kind, int(row[0]), row[2]), (row[8], tuple(row[3:8])))
     if found is None:
@@ -378,6 +379,21 @@ class FeedCache:
         self.state_recheck = state_recheck
         self.clock = clock
         self.renders = 0
+
+    def cached(self, feed: Feed, marker: Marker) -> Document | None:
+        """The cached document if `marker` says nothing changed and it is fresh; else None."""
+        tick = self.clock()
+        with self._lock:
+            doc: Document | None = self._docs.get((feed.kind, feed.owner_id))
+        if (
+            doc is not None
+            and doc.state[0] == feed
+            and doc.marker == marker
+            and tick - doc.checked < self.recheck_after
+            and tick - doc.state_checked < self.state_recheck
+        ):
+            return doc
+        return None
 
     def document(
         self,

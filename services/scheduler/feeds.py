@@ -28,9 +28,13 @@ def _cache() -> feeds.FeedCache:
 @bp.get("/feeds/<kind>/<token>.ics")
 def feed(kind: str, token: str) -> Response:
     now = utcnow()
-    with db().read() as session:
-        found, marker = feeds.open_feed(session, kind, token)
-        doc = _cache().document(session, found, now, marker=marker)
+    database = db()
+    with database.engine.connect() as conn:  # the usual request ends here: one small query
+        found, marker = feeds.open_feed(conn, kind, token)
+    doc = _cache().cached(found, marker)
+    if doc is None:
+        with database.read() as session:
+            doc = _cache().document(session, found, now, marker=marker)
     fresh = feeds.not_modified(
         doc,
         if_none_match=request.headers.get("If-None-Match"),
