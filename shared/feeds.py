@@ -6,16 +6,21 @@ found through its unique index and then compared the same way. A feed covers a b
 (the last 60 days and the next 365, on `blocked_start`, so the booking indexes serve it), and
 keeps cancelled sessions for 30 days after the cancellation so subscribers drop them.
 
-Rendering 2,000 sessions takes a second with `icalendar`, so a `FeedCache` (one per process)
-keeps each feed's bytes with the state they were made from: a request costs a token lookup and
-one aggregate query (count, newest change, sum of ids) over the window; only a changed state
-re-renders, and then each unchanged event comes from a per-event cache. Any other change
-(a client or room renamed) shows within `RECHECK_AFTER`, when the cached body is re-rendered.
+Serving is cached per process (`FeedCache`), because 2,000 sessions take a few hundred ms
+to render. A request costs one small query (`open_feed`: the owners' tokens, the clinic's
+settings, and the newest booking event's id, the "marker"). While the marker is unchanged, the
+cached bytes are served as they are; when it moves (any booking changed anywhere) or once a
+minute (`STATE_RECHECK`: the window slides, rows written around the booking rules), one
+aggregate over the feed's window (count, newest `updated_at`, sums of ids and sequences)
+decides whether this feed changed; only then is it rendered again, with every unchanged
+event taken from a per-event cache. Other edits (a client or room renamed) show within
+`RECHECK_AFTER`, when a cached body is rendered again anyway.
 
-Validators: the ETag is a hash of the bytes. Last-Modified is the time this process first
-served those bytes (never earlier than the newest change it saw), so it moves forward whenever
-the feed changes, also when a session leaves it (moved elsewhere, window passed), and a client
-revalidating by date is never told 304 for a feed that changed.
+Validators: the ETag is a hash of the bytes. Last-Modified is when those bytes first appeared,
+kept in `feed_version` so every worker and a restarted server send the same one; new bytes
+always get a later one (at least a second), also when a session only left the feed (moved to
+another therapist, out of the window), so a client revalidating by date (Apple) is never told
+304 for a feed that changed.
 """
 
 from __future__ import annotations
