@@ -1,0 +1,148 @@
+"""The `clinic` command, run as operators run it: a subprocess against DATABASE_URL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlmodel import func, select
+
+from shared.db import Database
+from shared.migrate import alembic_config
+from shared.models import ApiKey, Booking, Room, Therapist, TreatmentType
+
+CLINIC = str(Path(sys.executable).with_name("clinic"))
+
+
+def clinic(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DATABASE_URL": url,
+        "CLINIC_ENV": "development",
+        "LOG_JSON": "false",
+    }
+    return subprocess.run(
+        [CLINIC, *args], env=env, capture_output=True, text=True, timeout=180, input=stdin
+    )
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path) -> Iterator[str]:
+    """A database with no schema at all."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/var/clinic.db"  # the folder does not exist yet either
+        return
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    name = f"clinic_cli_{os.getpid()}"
+    admin = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield admin.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def counts(url: str) -> dict[str, int]:
+    database = Database(url)
+    try:
+        with database.read() as session:
+            return {
+                model.__name__: session.exec(select(func.count()).select_from(model)).one()
+                for model in (TreatmentType, Therapist, Room, Booking, ApiKey)
+            }
+    finally:
+        database.dispose()
+
+
+def test_db_upgrade_then_demo_data_once_then_an_api_key_shown_once(empty_url):
+    done = clinic(empty_url, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "database at head"
+
+    loaded = clinic(empty_url, "demo-data")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "demo clinic loaded" in loaded.stdout
+    assert "receptionist: reception@lotus-clinic.example" in loaded.stdout
+    assert "api_key: csk_" in loaded.stdout
+    first = counts(empty_url)
+    assert first["TreatmentType"] == 7 and first["Therapist"] == 4 and first["Room"] == 3
+    assert first["Booking"] > 50
+
+    again = clinic(empty_url, "demo-data")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "the database already holds a clinic: demo data not loaded"
+    assert counts(empty_url) == first
+
+    made = clinic(empty_url, "api-key", "create", "website")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert key.startswith("csk_") and len(key) > 40 and "\n" not in key
+    database = Database(empty_url)
+    try:
+        with database.read() as session:
+            row = session.exec(select(ApiKey).where(ApiKey.name == "website")).one()
+            assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+            assert key not in row.model_dump_json()
+    finally:
+        database.dispose()
+
+    twice = clinic(empty_url, "api-key", "create", "website")
+    assert twice.returncode == 1
+    assert twice.stderr.strip() == "error (name): An API key named 'website' already exists"
+    assert key not in twice.stdout + twice.stderr
+
+    if empty_url.startswith("sqlite"):
+        path = Path(empty_url.removeprefix("sqlite:///"))
+        with sqlite3.connect(path) as conn:
+            [(version,)] = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+            conn.execute("PRAGMA wal_checkpoint(FULL)")
+        assert version == head_revision()
+        for file in path.parent.glob(path.name + "*"):
+            assert key.encode() not in file.read_bytes()  # only its hash is stored
+
+        history = clinic(empty_url, "demo-data", "--bookings", "500", "--past-days", "30")
+        assert history.returncode == 0, history.stderr
+        assert history.stdout.strip().endswith("500 past bookings added")
+        assert counts(empty_url)["Booking"] == first["Booking"] + 500
+        refused = clinic(empty_url, "demo-data", "--bookings", "5000", "--past-days", "2")
+        assert refused.returncode == 1
+        assert refused.stderr.startswith("error (past_days): 5000 bookings need at least")
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DATABASE_URL": "sqlite:///"}, "DATABASE_URL"),
+        ({"CLINIC_ENV": "production"}, "SECRET_KEY"),
+    ],
+)
+def test_a_bad_setting_stops_the_command_with_one_line_naming_it(tmp_path, env, variable):
+    base = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/clinic.db",
+    }
+    done = subprocess.run(
+        [CLINIC, "db", "upgrade"], env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"configuration error: {variable}: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "clinic.db").exists()
