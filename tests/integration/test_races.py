@@ -213,3 +213,39 @@ def test_the_database_refuses_reviving_a_cancelled_row_that_now_overlaps(db, cli
     with pytest.raises(BookingConflict), db.transaction() as session:
         session.get(Booking, cancelled.id).status = BookingStatus.BOOKED.value
         booking._flush(session)
+
+
+def test_sqlite_write_transactions_take_the_write_lock_before_their_first_read(tmp_path):
+    """BEGIN IMMEDIATE: a second writer waits at BEGIN, it never reads a slot as free and
+    then fails to upgrade its lock (what a deferred transaction would do)."""
+    from sqlalchemy import event
+
+    from shared import migrate
+
+    url = f"sqlite:///{tmp_path}/clinic.db"
+    migrate.upgrade(url)
+    first, second = Database(url), Database(url)
+    seen: list[str] = []
+    event.listen(first.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    entered = threading.Event()
+    try:
+        with first.transaction() as session:
+            session.exec(select(Booking)).all()
+            assert seen[0] == "BEGIN IMMEDIATE"
+
+            def write() -> None:
+                with second.transaction() as other:
+                    other.exec(select(Booking)).all()  # BEGIN IMMEDIATE is sent here
+                    entered.set()
+
+            writer = threading.Thread(target=write)
+            writer.start()
+            assert not entered.wait(0.5)  # blocked at BEGIN while we hold the lock
+        writer.join(timeout=30)
+        assert entered.is_set()
+        with first.read() as session:
+            session.exec(select(Booking)).all()
+        assert "BEGIN DEFERRED" in seen  # reads do not take the write lock
+    finally:
+        first.dispose()
+        second.dispose()
