@@ -2,10 +2,16 @@
 
 import os
 
+from shared.config import env_int, exit_on_config_error, load_settings
+
+# A bad setting stops gunicorn here, before any worker starts, with one line naming it.
+with exit_on_config_error():
+    load_settings()
+    workers = env_int("DASHBOARD_WORKERS", 2, 1, 64)
+    threads = env_int("DASHBOARD_THREADS", 4, 1, 64)
+
 bind = os.environ.get("DASHBOARD_BIND", "127.0.0.1:8001")
-workers = int(os.environ.get("DASHBOARD_WORKERS", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("DASHBOARD_THREADS", "4"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

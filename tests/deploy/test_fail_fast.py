@@ -48,25 +48,27 @@ def env_for(variable: str, tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.parametrize("service", ["scheduler", "dashboard"])
 @pytest.mark.parametrize("variable", sorted(BAD))
-def test_the_scheduler_under_gunicorn_stops_before_any_worker_with_one_line_naming_it(
-    variable: str, tmp_path: Path
+def test_gunicorn_stops_before_any_worker_starts_with_one_line_naming_the_variable(
+    service: str, variable: str, tmp_path: Path
 ) -> None:
-    done = run(gunicorn_cmd("scheduler"), env_for(variable, tmp_path))
+    done = run(gunicorn_cmd(service), env_for(variable, tmp_path))
 
     assert done.returncode == 2
     assert done.stderr.startswith(f"configuration error: {variable}: ")
     assert done.stderr.count("\n") == 1, done.stderr  # no traceback, no worker booted
 
 
-@pytest.mark.parametrize("variable", sorted(BAD))
-def test_the_dashboard_under_gunicorn_exits_non_zero_naming_the_variable(
-    variable: str, tmp_path: Path
-) -> None:
-    done = run(gunicorn_cmd("dashboard"), env_for(variable, tmp_path))
+@pytest.mark.parametrize("service", ["scheduler", "dashboard"])
+def test_a_malformed_worker_count_is_named_too(service: str, tmp_path: Path) -> None:
+    env = env_for("DATABASE_URL", tmp_path) | {"DATABASE_URL": "sqlite:///var/never-used.db"}
+    env[f"{service.upper()}_WORKERS"] = "lots"
 
-    assert done.returncode != 0
-    assert f"{variable}: " in done.stderr
+    done = run(gunicorn_cmd(service), env)
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"configuration error: {service.upper()}_WORKERS: ")
 
 
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["worker"]], ids=["migrate", "worker"])
