@@ -22,6 +22,7 @@ from shared.models import Booking, BookingStatus, Closure, Room, Therapist, Time
 
 DEFAULT_FIRST_HOUR = 8
 DEFAULT_LAST_HOUR = 20
+MIN_HOURS = 6
 MODES = ("therapist", "room")
 
 
@@ -244,8 +245,13 @@ def lay_out(plan: DayPlan, now: datetime, working: list[Interval] | None = None)
     for column in plan.columns:
         for b in column.blocks:
             marks += [_minute(b.blocked_start, day, tz), _minute(b.blocked_end, day, tz)]
-    first = min([DEFAULT_FIRST_HOUR * 60, *marks])
-    last = max([DEFAULT_LAST_HOUR * 60, *marks])
+    if marks:  # the day's work, whole hours, at least MIN_HOURS tall
+        first, last = min(marks), max(marks)
+        missing = MIN_HOURS * 60 - (last - first)
+        if missing > 0:
+            first, last = first - missing / 2, last + missing / 2
+    else:
+        first, last = DEFAULT_FIRST_HOUR * 60, DEFAULT_LAST_HOUR * 60
     plan.first_minute = max(0, floor(first / 60) * 60)
     plan.last_minute = min(24 * 60, ceil(last / 60) * 60)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
+from shared import booking
 from shared.models import Room, User
 from tests.dashboard.conftest import CSRF, RECEPTION, log_in, text
+from tests.factories import MONDAY, NOW, local
 
 PAGES = [
     "/",
@@ -330,3 +333,40 @@ def _snapshot(db: Any) -> Any:
             session.get(Clinic, 1).name,  # type: ignore[union-attr]
             len(session.exec(select(User)).all()),
         )
+
+
+FORM_PAGES = [
+    "/",
+    "/book/?treatment_type_id=1&date=2027-03-01",
+    "/booking/1",
+    "/settings/",
+    "/feeds/",
+    "/treatment-types/new/",
+    "/therapists/edit/?id=1",
+    "/hours/",
+    "/time-off/new/",
+    "/closures/new/",
+    "/clients/",
+    "/clients/new/",
+    "/staff/",
+    "/staff/new/",
+]
+POST_FORM = re.compile(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | re.I)
+
+
+@pytest.mark.parametrize("path", FORM_PAGES)
+def test_every_post_form_on_every_page_carries_a_csrf_token(admin, db, clinic, path):
+    with db.transaction() as session:
+        booking.book(
+            session,
+            treatment_type_id=clinic.facial.id,
+            start=local(MONDAY, "10:00"),
+            client_id=clinic.client.id,
+            actor="t",
+            now=NOW,
+        )
+    body = text(admin.get(path))
+    forms = POST_FORM.findall(body)
+    assert forms, f"no POST form on {path}"
+    for form in forms:
+        assert CSRF.search(form), f"a POST form on {path} has no CSRF token"

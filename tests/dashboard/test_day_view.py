@@ -152,14 +152,22 @@ def test_overlapping_blocks_share_the_column_side_by_side():
     assert (c.lane, c.lanes) == (0, 1)
 
 
-def test_visible_hours_stretch_to_cover_early_and_late_sessions():
+def test_visible_hours_cover_the_working_day_and_early_or_late_sessions():
     early = _block("06:30", "07:15")
     column = dayplan.Column(1, "Anna", "#000000", "", blocks=[early])
     plan = dayplan.DayPlan(day=MONDAY, mode="therapist", tz=TZ, columns=[column])
-    dayplan.lay_out(plan, NOW)
-    assert plan.first_minute == 6 * 60
-    assert plan.last_minute == 20 * 60
+    dayplan.lay_out(plan, NOW, working=[(local(MONDAY, "09:00"), local(MONDAY, "17:30"))])
+    assert (plan.first_minute, plan.last_minute) == (6 * 60, 18 * 60)
     assert early.top == 30 and early.height == 45
+
+
+def test_a_short_working_day_still_shows_six_hours_and_an_empty_day_shows_eight_to_eight():
+    short = dayplan.DayPlan(day=MONDAY, mode="room", tz=TZ, columns=[])
+    dayplan.lay_out(short, NOW, working=[(local(MONDAY, "10:00"), local(MONDAY, "12:00"))])
+    assert (short.first_minute, short.last_minute) == (8 * 60, 14 * 60)
+    empty = dayplan.DayPlan(day=MONDAY, mode="room", tz=TZ, columns=[])
+    dayplan.lay_out(empty, NOW)
+    assert (empty.first_minute, empty.last_minute) == (8 * 60, 20 * 60)
 
 
 def test_positions_follow_the_wall_clock_on_the_day_clocks_go_forward():

@@ -30,6 +30,28 @@
     b.addEventListener("click", function () { help.hidden = true; });
   });
 
+  // The day view fits the working day to the window (within readable limits).
+  var cal = document.querySelector("[data-fit-day]");
+  if (cal) {
+    var fit = function () {
+      var span = parseFloat(getComputedStyle(cal).getPropertyValue("--span"));
+      var head = cal.querySelector(".cal-head").offsetHeight;
+      var height = Math.max(320, window.innerHeight - cal.getBoundingClientRect().top - window.scrollY - 44);
+      cal.style.maxHeight = height + "px";
+      var px = Math.max(1.1, Math.min(2.2, (height - head - 4) / span));
+      cal.style.setProperty("--px", px.toFixed(3) + "px");
+      cal.querySelectorAll(".block").forEach(function (b) {
+        var h = b.getBoundingClientRect().height;
+        b.classList.toggle("short", h < 36);
+        b.classList.toggle("compact", h >= 36 && h < 62);
+      });
+    };
+    fit();
+    window.addEventListener("resize", fit);
+    var now = cal.querySelector(".now-line");
+    if (now && now.offsetTop > cal.clientHeight) { cal.scrollTop = now.offsetTop - cal.clientHeight / 3; }
+  }
+
   // Forms that refresh on change (the day picker, the booking form's filters).
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     var fields = Array.prototype.slice.call(form.elements);

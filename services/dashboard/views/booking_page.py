@@ -247,20 +247,31 @@ class BookingPage(SecureView):
                 can_cancel=live and b.end_at > now,
                 can_mark=live and b.start_at <= now,
                 local=lambda dt: dt.astimezone(tz) if isinstance(dt, datetime) else dt,
-                fmt_change=_fmt_change,
+                describe=_describe,
             ),
             status,
         )
 
 
-def _fmt_change(value: Any) -> str:
-    """A history value: ISO instants become the clinic's local time."""
-    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
-        try:
-            return clinic_time.fmt_local(datetime.fromisoformat(value), context.tz(), True)
-        except ValueError:
-            return value
-    return str(value)
+def _describe(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A move's changes as (what, was, now), e.g. ("When", "Mon 01 Mar 10:00-11:00", ...)."""
+    tz = context.tz()
+    out: list[tuple[str, str, str]] = []
+
+    def span(which: str) -> str:
+        start = changes.get("start", {}).get(which)
+        end = changes.get("end", {}).get(which)
+        if start is None or end is None:
+            return ""
+        s, e = datetime.fromisoformat(start), datetime.fromisoformat(end)
+        return clinic_time.fmt_span(s, e, tz)
+
+    if "start" in changes and "end" in changes:
+        out.append(("When", span("from"), span("to")))
+    for key, label in (("therapist", "Therapist"), ("room", "Room")):
+        if key in changes:
+            out.append((label, str(changes[key]["from"]), str(changes[key]["to"])))
+    return out
 
 
 def _arg_date(raw: str | None) -> Any:

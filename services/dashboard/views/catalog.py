@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash
+from flask import flash, g
 from flask_admin.form import Select2TagsField
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -443,16 +443,16 @@ class TimeOffView(_SpanView):
             end=end,
             reason=form.reason.data or "",
         )
-        off.clashes = _live_sessions_between(  # type: ignore[attr-defined]
+        g.span_clashes = _live_sessions_between(
             session, off.start_at, off.end_at, therapist_id=off.therapist_id
         )
         return off
 
     def after_save(self, saved: Any, created: bool) -> None:
-        if getattr(saved, "clashes", 0):
+        if g.get("span_clashes"):
             flash(
                 Markup(
-                    f"{saved.clashes} booked session(s) fall in this time off: "
+                    f"{g.span_clashes} booked session(s) fall in this time off: "
                     f'<a href="{escape(_bookings_link(saved.therapist_id, None, saved))}">'
                     "see them</a> and move or cancel them."
                 ),
@@ -509,16 +509,16 @@ class ClosureView(_SpanView):
         closure = catalog.add_closure(
             session, start=start, end=end, room_id=form.room_id.data, reason=form.reason.data or ""
         )
-        closure.clashes = _live_sessions_between(  # type: ignore[attr-defined]
+        g.span_clashes = _live_sessions_between(
             session, closure.start_at, closure.end_at, room_id=closure.room_id
         )
         return closure
 
     def after_save(self, saved: Any, created: bool) -> None:
-        if getattr(saved, "clashes", 0):
+        if g.get("span_clashes"):
             flash(
                 Markup(
-                    f"{saved.clashes} booked session(s) fall in this closure: "
+                    f"{g.span_clashes} booked session(s) fall in this closure: "
                     f'<a href="{escape(_bookings_link(None, saved.room_id, saved))}">see them</a>'
                     " and move or cancel them."
                 ),

@@ -78,6 +78,8 @@ class SettingsView(SecureView):
             form = SettingsForm()
             if form.validate_on_submit():
                 values = {f: getattr(form, f).data for f in SETTING_FIELDS}
+                for text_field in ("name", "address", "phone", "timezone"):
+                    values[text_field] = (values[text_field] or "").strip()
                 values["invite_therapists"] = bool(values["invite_therapists"])
                 values["feed_shows_client_details"] = bool(values["feed_shows_client_details"])
                 try:

@@ -1,0 +1,202 @@
+"""A booking's page: details, history, messages; moving, cancelling and marking it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from shared import booking
+from shared.models import Booking, BookingEvent, OutboxMessage
+from tests.dashboard.conftest import RECEPTION, log_in, text
+from tests.factories import MONDAY, NOW, local
+
+
+@pytest.fixture
+def facial(db, clinic) -> int:
+    """Eva's facial with Anna in Room 1, Monday 10:00-11:00."""
+    with db.transaction() as s:
+        return booking.book(
+            s,
+            treatment_type_id=clinic.facial.id,
+            start=local(MONDAY, "10:00"),
+            client_id=clinic.client.id,
+            actor="api:website",
+            now=NOW,
+            notes="Sensitive skin",
+        ).id
+
+
+def _row(db, booking_id):
+    with db.read() as s:
+        return s.get(Booking, booking_id)
+
+
+def _kinds(db, booking_id):
+    with db.read() as s:
+        return [
+            m.kind
+            for m in s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.booking_id == booking_id, OutboxMessage.kind != "reminder")
+                .order_by(OutboxMessage.id)
+            )
+        ]
+
+
+def test_the_page_shows_the_session_the_client_the_history_and_the_messages(reception, facial):
+    page = reception.get(f"/booking/{facial}")
+    assert page.status_code == 200
+    body = text(page)
+    for expected in (
+        "Eva Horvat",
+        "eva@example.com",
+        "Facial rejuvenation",
+        "Monday 01 March 2027, 10:00",
+        "Anna Novak",
+        "Room 1",
+        "Sensitive skin",
+        "Booked</b> by api:website",
+        "invite",
+    ):
+        assert expected in body, expected
+    assert "Move session" in body and "Cancel session" in body
+    assert "No-show" not in body  # not started yet
+
+
+def test_an_unknown_booking_is_a_404_page(reception, clinic):
+    response = reception.get("/booking/999")
+    assert response.status_code == 404
+    assert "Not found" in text(response)
+
+
+def test_moving_to_a_free_time_reschedules_and_sends_an_update(reception, db, facial):
+    response = reception.post(
+        f"/booking/{facial}/move", {"date": "2027-03-02", "time": "14:00", "therapist_id": "1"}
+    )
+    assert response.status_code == 302, text(response)
+    moved = _row(db, facial)
+    assert moved.start_at == local(MONDAY.replace(day=2), "14:00")
+    assert moved.sequence == 1
+    assert _kinds(db, facial) == ["invite", "update"]
+    with db.read() as s:
+        last = s.exec(select(BookingEvent).order_by(BookingEvent.id.desc())).first()
+    assert (last.action, last.actor) == ("moved", f"dashboard:{RECEPTION[0]}")
+    page = text(reception.get(f"/booking/{facial}"))
+    assert "Moved to Tue 02 Mar 2027 14:00-15:00 with Anna Novak in Room 1" in page
+    assert "Moved</b> by dashboard:desk@clinic.example" in page
+    assert "Mon 01 Mar 2027 10:00-11:00</span> → <b>Tue 02 Mar 2027 14:00-15:00" in page
+
+
+def test_moving_to_another_therapist_keeps_the_time(reception, db, clinic):
+    with db.transaction() as s:
+        consult = booking.book(
+            s,
+            treatment_type_id=clinic.consult.id,
+            start=local(MONDAY, "09:00"),
+            client_id=clinic.client.id,
+            therapist_id=clinic.anna.id,
+            actor="t",
+            now=NOW,
+        ).id
+    response = reception.post(
+        f"/booking/{consult}/move",
+        {"date": "2027-03-01", "time": "09:00", "therapist_id": str(clinic.boris.id)},
+    )
+    assert response.status_code == 302, text(response)
+    assert _row(db, consult).therapist_id == clinic.boris.id
+
+
+def test_moving_onto_a_taken_time_is_refused_with_the_rules_message(reception, db, clinic, facial):
+    with db.transaction() as s:
+        booking.book(
+            s,
+            treatment_type_id=clinic.facial.id,
+            start=local(MONDAY, "14:00"),
+            client_id=clinic.other_client.id,
+            actor="t",
+            now=NOW,
+        )
+    response = reception.post(
+        f"/booking/{facial}/move",
+        {"date": "2027-03-01", "time": "14:00", "therapist_id": str(clinic.anna.id)},
+    )
+    assert response.status_code == 422
+    assert "Anna Novak is booked Mon 01 Mar 2027 14:00-15:00 for Facial rejuvenation" in text(
+        response
+    )
+    assert _row(db, facial).start_at == local(MONDAY, "10:00")
+    assert _kinds(db, facial) == ["invite"]
+
+
+def test_moving_without_a_change_says_there_is_nothing_to_change(reception, db, clinic, facial):
+    response = reception.post(
+        f"/booking/{facial}/move",
+        {"date": "2027-03-01", "time": "10:00", "therapist_id": str(clinic.anna.id)},
+    )
+    assert response.status_code == 422
+    assert "nothing to change" in text(response)
+
+
+def test_moving_to_an_unqualified_therapist_is_refused(reception, db, clinic, facial):
+    response = reception.post(
+        f"/booking/{facial}/move",
+        {"date": "2027-03-01", "time": "10:00", "therapist_id": str(clinic.boris.id)},
+    )
+    assert response.status_code == 422
+    assert _row(db, facial).therapist_id == clinic.anna.id
+
+
+def test_free_times_for_moving_are_listed_for_the_chosen_day(reception, facial):
+    body = text(reception.get(f"/booking/{facial}?move_date=2027-03-02"))
+    assert "Free on Tue 02 Mar" in body
+    assert "move_time=09:00" in body
+
+
+def test_cancelling_with_a_reason_cancels_and_sends_the_cancellation(reception, db, facial):
+    response = reception.post(f"/booking/{facial}/cancel", {"reason": "Client has a cold"})
+    assert response.status_code == 302, text(response)
+    row = _row(db, facial)
+    assert (row.status, row.cancel_reason) == ("cancelled", "Client has a cold")
+    assert _kinds(db, facial) == ["invite", "cancel"]
+    page = text(reception.get(f"/booking/{facial}"))
+    assert "Cancelled. The client" in page
+    assert "Client has a cold" in page
+    assert "Move session" not in page and "Cancel session" not in page
+
+
+def test_cancelling_twice_is_refused_with_a_message(reception, db, facial):
+    reception.post(f"/booking/{facial}/cancel", {"reason": "first"})
+    again = reception.post(f"/booking/{facial}/cancel", {"reason": "second"})
+    assert again.status_code == 422
+    assert "This session is already cancelled and cannot be cancelled" in text(again)
+    assert _row(db, facial).cancel_reason == "first"
+
+
+def test_a_session_cannot_be_marked_before_it_starts(reception, db, facial):
+    response = reception.post(f"/booking/{facial}/completed")
+    assert response.status_code == 422
+    assert "A session that has not started cannot be marked completed" in text(response)
+    assert _row(db, facial).status == "booked"
+
+
+def test_after_it_started_a_session_can_be_marked_completed(reception, db, facial, clock):
+    clock.now = local(MONDAY, "11:05")
+    log_in(reception.client, *RECEPTION)
+    page = text(reception.get(f"/booking/{facial}"))
+    assert "Completed</button>" in page and "Move session" not in page
+    response = reception.post(f"/booking/{facial}/completed")
+    assert response.status_code == 302, text(response)
+    assert _row(db, facial).status == "completed"
+    again = reception.post(f"/booking/{facial}/no-show")
+    assert again.status_code == 422
+    assert "Only a booked session can be marked no-show; this one is completed" in text(again)
+
+
+def test_a_client_who_did_not_come_can_be_marked_no_show(reception, db, facial, clock):
+    clock.now = local(MONDAY, "10:20")
+    log_in(reception.client, *RECEPTION)
+    response = reception.post(f"/booking/{facial}/no-show")
+    assert response.status_code == 302, text(response)
+    assert _row(db, facial).status == "no_show"
+    page = text(reception.get(f"/booking/{facial}"))
+    assert "Marked no-show</b> by dashboard:desk@clinic.example" in page

@@ -1,0 +1,243 @@
+"""A receptionist's morning in headless Chromium against the dashboard under gunicorn.
+
+Real processes and a real database file: log in, open today's day view, book a new client
+into a free time, lose a race for a time another tab just took and see the refusal, open the
+session from the day view, move it, cancel it; then check the database and the outbox.
+Screenshots of the day view and the booking form are kept under var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from shared import clinic_time, demo, migrate
+from shared.db import Database
+from shared.models import (
+    Booking,
+    BookingEvent,
+    Client,
+    Clinic,
+    OutboxMessage,
+    Therapist,
+    TreatmentType,
+)
+from tests.e2e.dashboard_server import CHROMIUM_ARGS, SCREENSHOTS, chromium_path, dashboard
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+NEW_CLIENT = ("Maja Testna", "maja.testna@example.com", "+386 41 555 666")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Database]]:
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    migrate.upgrade(url)
+    database = Database(url)
+    with database.transaction() as session:
+        demo.load_demo(session)
+    try:
+        with dashboard(url, tmp_path / "gunicorn.log") as base:
+            yield base, database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not Path(chromium_path()).exists():
+        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install chromium)")
+    with playwright.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _target_day(database: Database) -> tuple[date, Any]:
+    """The first weekday after today (the demo's therapists work Monday to Friday)."""
+    with database.read() as s:
+        tz = clinic_time.zone(s.get(Clinic, 1).timezone)  # type: ignore[union-attr]
+    day = clinic_time.local_date(datetime.now(UTC), tz) + timedelta(days=1)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return day, tz
+
+
+def _ids(database: Database) -> tuple[int, int, int]:
+    with database.read() as s:
+        consult = s.exec(
+            select(TreatmentType).where(TreatmentType.name == "TCM consultation")
+        ).one()
+        luka = s.exec(select(Therapist).where(Therapist.name == "Luka Kovač")).one()
+        regular = s.exec(select(Client).order_by(Client.id)).first()
+    return consult.id, luka.id, regular.id  # type: ignore[return-value]
+
+
+def _shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def _log_in(page: Any, base: str) -> None:
+    page.goto(base + "/")
+    assert "/login" in page.url
+    page.fill("#email", demo.DEMO_LOGIN[0])
+    page.fill("#password", demo.DEMO_LOGIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_a_receptionist_books_moves_and_cancels_a_session_in_a_real_browser(served, browser):
+    base, database = served
+    day, tz = _target_day(database)
+    consult_id, luka_id, regular_id = _ids(database)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # Log in and land on today's day view.
+    _log_in(page, base)
+    today = clinic_time.local_date(datetime.now(UTC), tz)
+    assert f"{today:%A}, {today.day} {today:%B %Y}" in page.inner_text("h1.day-title")
+    assert page.locator(".col-head").count() == 4  # the demo's four therapists
+    _shot(page, "day-view")
+
+    # The booking form: treatment and day (the page refreshes itself on change).
+    with page.expect_navigation():
+        page.keyboard.press("n")
+    assert "/book/" in page.url
+    with page.expect_navigation():
+        page.select_option("#treatment_type_id", str(consult_id))
+    with page.expect_navigation():
+        page.fill("#date", day.isoformat())
+        page.dispatch_event("#date", "change")
+    with page.expect_navigation():
+        page.select_option("#therapist_id", str(luka_id))
+    assert f"date={day.isoformat()}" in page.url and f"therapist_id={luka_id}" in page.url
+    name, email, phone = NEW_CLIENT
+    page.fill("#new_name", name)
+    page.fill("#new_email", email)
+    page.fill("#new_phone", phone)
+    first = page.locator("input[name=slot]").first.get_attribute("value")
+    assert first and f"|{luka_id}" in first
+    page.locator(f'label.slot:has(input[value="{first}"])').click()
+    _shot(page, "booking-form")
+    page.click("text=Book session")
+    page.wait_for_url(re.compile(r"/booking/\d+$"))
+    assert "Booked: Maja Testna, TCM consultation" in page.inner_text(".messages")
+    booking_id = int(page.url.rsplit("/", 1)[1])
+    with database.read() as s:
+        made = s.get(Booking, booking_id)
+        maja = s.exec(select(Client).where(Client.email == email)).one()
+    assert (made.client_id, made.therapist_id, made.source) == (maja.id, luka_id, "dashboard")
+    assert made.start_at == datetime.fromisoformat(first.split("|")[0])
+
+    # Two tabs, one time: the second tab books it; the first is refused with the rule's words.
+    slow = context.new_page()
+    fast = context.new_page()
+    query = f"treatment_type_id={consult_id}&date={day.isoformat()}&therapist_id={luka_id}"
+    slow.goto(f"{base}/book/?{query}&client_id={regular_id}")
+    fast.goto(f"{base}/book/?{query}&client_id={regular_id + 1}")
+    contested = slow.locator("input[name=slot]").first.get_attribute("value")
+    fast.locator(f'label.slot:has(input[value="{contested}"])').click()
+    fast.click("text=Book session")
+    fast.wait_for_url(re.compile(r"/booking/\d+$"))
+    slow.locator(f'label.slot:has(input[value="{contested}"])').click()
+    slow.click("text=Book session")
+    refusal = slow.locator(".refusal")
+    refusal.wait_for()
+    assert "Luka Kovač is booked" in refusal.inner_text()
+    _shot(slow, "booking-refused")
+    with database.read() as s:
+        held = s.exec(
+            select(Booking).where(
+                Booking.start_at == datetime.fromisoformat(contested.split("|")[0]),
+                Booking.therapist_id == luka_id,
+                Booking.status == "booked",
+            )
+        ).all()
+    assert [b.client_id for b in held] == [regular_id + 1]
+
+    # Open the new session from the day view, then move it to another free time.
+    page.goto(f"{base}/?date={day.isoformat()}&by=therapist")
+    page.click(f'a.block[href="/booking/{booking_id}"]')
+    page.wait_for_url(f"{base}/booking/{booking_id}")
+    chip = page.locator("#move a.slot-link").last
+    new_time = chip.inner_text()
+    chip.click()
+    assert page.input_value("#time") == new_time
+    page.click("text=Move session")
+    page.wait_for_url(f"{base}/booking/{booking_id}")
+    assert "Moved to" in page.inner_text(".messages")
+    _shot(page, "booking-page")
+
+    # Cancel it with a reason (the confirmation dialog is accepted).
+    page.fill("#reason", "Client called: has a cold")
+    page.click("text=Cancel session")
+    page.wait_for_selector("text=Cancelled. The client")
+    assert page.locator(".booking-head .status-cancelled").count() == 1
+
+    # The database and the outbox saw every step.
+    with database.read() as s:
+        final = s.get(Booking, booking_id)
+        actions = [
+            (e.action, e.actor)
+            for e in s.exec(select(BookingEvent).where(BookingEvent.booking_id == booking_id))
+        ]
+        mail = s.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.booking_id == booking_id, OutboxMessage.kind != "reminder")
+            .order_by(OutboxMessage.id)
+        ).all()
+    actor = f"dashboard:{demo.DEMO_LOGIN[0]}"
+    assert (final.status, final.cancel_reason, final.sequence) == (
+        "cancelled",
+        "Client called: has a cold",
+        2,
+    )
+    assert final.start_at.astimezone(tz).strftime("%H:%M") == new_time
+    assert actions == [("booked", actor), ("moved", actor), ("cancelled", actor)]
+    assert [(m.kind, m.recipient) for m in mail] == [
+        ("invite", email),
+        ("update", email),
+        ("cancel", email),
+    ]
+    page.goto(f"{base}/outbox/?search={email}")
+    assert page.locator("tbody tr").count() >= 3
+    assert errors == []  # no JavaScript errors on any page
+
+
+def test_the_day_view_is_keyboard_driven(served, browser):
+    base, database = served
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    _log_in(page, base)
+    title = page.inner_text("h1.day-title")
+    with page.expect_navigation():
+        page.keyboard.press("ArrowRight")
+    assert page.inner_text("h1.day-title") != title
+    with page.expect_navigation():
+        page.keyboard.press("t")
+    assert page.inner_text("h1.day-title") == title
+    with page.expect_navigation():
+        page.keyboard.press("r")
+    assert "by=room" in page.url
+    assert "Room 1 - Lotus" in page.inner_text(".cal-head")
+    _shot(page, "day-view-by-room")
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#shortcuts").is_visible()
