@@ -77,30 +77,61 @@ def writes_nothing(db: Database) -> Callable[..., Any]:
     return lambda error, fn: assert_writes_nothing(db, error, fn)
 
 
+@pytest.fixture(scope="session")
+def scratch_pg_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """One PostgreSQL database per test run and worker for tests that need a database of
+    their own (migrations, the CLI, a module's shared state). It is emptied by dropping its
+    schema, which is fast; creating and dropping databases forces checkpoints, which is not."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    name = f"clinic_scratch_{worker}_{os.getpid()}"
+    admin = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield admin.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty_scratch(url: str) -> str:
+    """The scratch database with nothing in it (extensions included); its URL."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of each backend with no schema at all."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/var/clinic.db"  # its folder does not exist yet either
+    url = request.getfixturevalue("scratch_pg_url")
+    if url is None:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return empty_scratch(url)
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def module_db(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Database]:
-    """A migrated database of each backend for one module's tests to share (its own
-    PostgreSQL database, so other modules' tests can never empty it in between)."""
+    """A migrated database of each backend for one module's tests to share (on PostgreSQL
+    the scratch database, so other modules' tests never empty it in between)."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("module") / "clinic.db"
         shutil.copy(sqlite_template, path)
         url = f"sqlite:///{path}"
     else:
-        base = os.environ.get("TEST_DATABASE_URL")
-        if not base:
+        scratch = request.getfixturevalue("scratch_pg_url")
+        if scratch is None:
             pytest.skip("TEST_DATABASE_URL is not set")
-        name = f"clinic_mod_{request.module.__name__.rsplit('.', 1)[-1]}_{os.getpid()}"[:63]
-        admin = base.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = admin.rsplit("/", 1)[0] + "/" + name
+        url = empty_scratch(scratch)
         migrate.upgrade(url)
     database = Database(url)
     yield database
     database.dispose()
-    if request.param == "postgresql":
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

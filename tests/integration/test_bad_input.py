@@ -1140,7 +1140,10 @@ def test_a_clinic_that_is_not_set_up_yet_says_so(db):
     assert "not set up yet" in err.value.message
 
 
-def test_repeated_wrong_passwords_lock_an_account_for_a_few_minutes(db):
+def test_repeated_wrong_passwords_lock_an_account_for_a_few_minutes(db, monkeypatch):
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
     with db.transaction() as session:
         accounts.create_user(
             session,

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
-import psycopg
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -21,25 +16,6 @@ OVERLAP_GUARDS = {
     "booking_no_room_overlap",
     "booking_no_client_overlap",
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request, tmp_path) -> Iterator[str]:
-    """An empty database of its own (never the one other tests share)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/clinic.db"
-        return
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    name = f"clinic_migrations_{os.getpid()}"
-    admin = base.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield admin.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def tables(url: str) -> set[str]:
@@ -75,32 +51,32 @@ def differences(url: str) -> list[object]:
         engine.dispose()
 
 
-def test_upgrade_downgrade_and_upgrade_again_leave_the_schema_the_models_describe(fresh_url):
-    migrate.upgrade(fresh_url)
-    built = tables(fresh_url)
+def test_upgrade_downgrade_and_upgrade_again_leave_the_schema_the_models_describe(empty_url):
+    migrate.upgrade(empty_url)
+    built = tables(empty_url)
     assert built == set(SQLModel.metadata.tables)
-    assert guards(fresh_url) >= OVERLAP_GUARDS
+    assert guards(empty_url) >= OVERLAP_GUARDS
 
-    migrate.downgrade(fresh_url, "base")
-    assert tables(fresh_url) == set()
-    assert not guards(fresh_url) & OVERLAP_GUARDS
+    migrate.downgrade(empty_url, "base")
+    assert tables(empty_url) == set()
+    assert not guards(empty_url) & OVERLAP_GUARDS
 
-    migrate.upgrade(fresh_url)
-    assert tables(fresh_url) == built
-    assert guards(fresh_url) >= OVERLAP_GUARDS
-    assert differences(fresh_url) == []
+    migrate.upgrade(empty_url)
+    assert tables(empty_url) == built
+    assert guards(empty_url) >= OVERLAP_GUARDS
+    assert differences(empty_url) == []
 
 
-def test_each_migration_can_be_undone_and_redone_one_step_at_a_time(fresh_url):
+def test_each_migration_can_be_undone_and_redone_one_step_at_a_time(empty_url):
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(migrate.alembic_config(fresh_url))
+    script = ScriptDirectory.from_config(migrate.alembic_config(empty_url))
     revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
     for revision in revisions:
-        migrate.upgrade(fresh_url, revision)
+        migrate.upgrade(empty_url, revision)
     for _ in revisions[1:]:
-        migrate.downgrade(fresh_url, "-1")
-        migrate.upgrade(fresh_url, "+1")
-        migrate.downgrade(fresh_url, "-1")
-    migrate.upgrade(fresh_url)
-    assert differences(fresh_url) == []
+        migrate.downgrade(empty_url, "-1")
+        migrate.upgrade(empty_url, "+1")
+        migrate.downgrade(empty_url, "-1")
+    migrate.upgrade(empty_url)
+    assert differences(empty_url) == []
