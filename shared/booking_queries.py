@@ -63,4 +63,4 @@ def list_bookings(
                 tuple_(col(Booking.start_at), col(Booking.id)) > tuple_(after[0], after[1]),
             )
         )
-    return session.exec(query.order_by(Booking.start_at, Booking.id).limit(limit)).all()
+    return session.exec(query.order_by(col(Booking.start_at), col(Booking.id)).limit(limit)).all()

@@ -16,7 +16,7 @@ def treatment_types(session: Session) -> Sequence[TreatmentType]:
         select(TreatmentType)
         .where(col(TreatmentType.active).is_(True))
         .options(selectinload(TreatmentType.required_features))  # type: ignore[arg-type]
-        .order_by(TreatmentType.id)
+        .order_by(col(TreatmentType.id))
     ).all()
 
 
@@ -25,7 +25,7 @@ def therapists(session: Session) -> Sequence[Therapist]:
         select(Therapist)
         .where(col(Therapist.active).is_(True))
         .options(selectinload(Therapist.treatment_types))  # type: ignore[arg-type]
-        .order_by(Therapist.id)
+        .order_by(col(Therapist.id))
     ).all()
 
 
@@ -34,7 +34,7 @@ def rooms(session: Session) -> Sequence[Room]:
         select(Room)
         .where(col(Room.active).is_(True))
         .options(selectinload(Room.features))  # type: ignore[arg-type]
-        .order_by(Room.id)
+        .order_by(col(Room.id))
     ).all()
 
 
