@@ -5,6 +5,7 @@ Served as `gunicorn -c services/dashboard/gunicorn.conf.py 'services.dashboard:c
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -44,7 +45,7 @@ class ClinicSQLAlchemy(SQLAlchemy):
     one pool per process and SQLite keeps its WAL and lock settings."""
 
     def _make_engine(self, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
-        return app.extensions["clinic.db"].engine  # type: ignore[no-any-return]
+        return app.extensions["clinic.db"].engine
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -64,6 +65,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the log-in session
+        DASHBOARD_IDLE_MINUTES=60,  # log out after this long without a request
+        DASHBOARD_MAX_HOURS=12,  # and this long after logging in, whatever happens
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
         SQLALCHEMY_SESSION_OPTIONS={"expire_on_commit": False},
         FLASK_ADMIN_FLUID_LAYOUT=True,

@@ -187,9 +187,6 @@ def _expire_sessions() -> Response | None:
 def init_app(app: Flask) -> None:
     app.config.setdefault("DASHBOARD_IDLE_MINUTES", 60)
     app.config.setdefault("DASHBOARD_MAX_HOURS", 12)
-    app.config.setdefault(
-        "PERMANENT_SESSION_LIFETIME", timedelta(hours=app.config["DASHBOARD_MAX_HOURS"])
-    )
     login_manager.init_app(app)
     app.register_blueprint(bp)
     app.before_request(_expire_sessions)

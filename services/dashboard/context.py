@@ -15,11 +15,11 @@ from shared.models import Clinic
 
 
 def db() -> Database:
-    return current_app.extensions["clinic.db"]  # type: ignore[no-any-return]
+    return current_app.extensions["clinic.db"]
 
 
 def settings() -> Settings:
-    return current_app.extensions["clinic.settings"]  # type: ignore[no-any-return]
+    return current_app.extensions["clinic.settings"]
 
 
 def now() -> datetime:
@@ -33,7 +33,7 @@ def clinic() -> Clinic | None:
     if "clinic_row" not in g:
         with db().read() as session:
             g.clinic_row = session.get(Clinic, 1)
-    return g.clinic_row  # type: ignore[no-any-return]
+    return g.clinic_row
 
 
 def tz() -> ZoneInfo:

@@ -126,7 +126,7 @@ def build_day(
             selectinload(Booking.therapist),  # type: ignore[arg-type]
             selectinload(Booking.room),  # type: ignore[arg-type]
         )
-        .order_by(Booking.start_at)
+        .order_by(col(Booking.start_at))
     ).all()
     cancelled = [b for b in bookings if b.status == BookingStatus.CANCELLED.value]
     shown = [b for b in bookings if show_cancelled or b.status != BookingStatus.CANCELLED.value]
@@ -151,7 +151,7 @@ def build_day(
         t.id: clip(working_intervals(hours[t.id], day, day, tz), lo, hi)  # type: ignore[index]
         for t in therapists
     }
-    anyone_works = merge([i for t in therapists if t.active for i in at_work[t.id]])  # type: ignore[index]
+    anyone_works = merge([i for t in therapists if t.active for i in at_work[t.id]])
 
     columns: list[Column] = []
     if mode == "room":
@@ -188,7 +188,7 @@ def build_day(
         ):
             offs[off.therapist_id].append(off)
         for t in therapists:
-            working = at_work[t.id]  # type: ignore[index]
+            working = at_work[t.id]
             away = merge([(o.start_at, o.end_at) for o in offs[t.id]])  # type: ignore[index]
             present = subtract(working, away)
             if not working:

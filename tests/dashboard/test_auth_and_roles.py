@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -370,3 +372,20 @@ def test_every_post_form_on_every_page_carries_a_csrf_token(admin, db, clinic, p
     assert forms, f"no POST form on {path}"
     for form in forms:
         assert CSRF.search(form), f"a POST form on {path} has no CSRF token"
+
+
+def test_the_session_cookie_is_http_only_same_site_and_lives_twelve_hours(app, clinic):
+    client = app.test_client()
+    response = log_in(client, *RECEPTION)
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("clinic_dashboard=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    assert timedelta(hours=11) < expires - datetime.now(UTC) <= timedelta(hours=12)
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # development; True in production
+
+
+def test_pages_are_never_cached_and_never_framed(reception):
+    response = reception.get("/")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"

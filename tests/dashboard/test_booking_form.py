@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import select
 
 from shared import booking
@@ -303,3 +304,41 @@ def test_the_booking_form_posts_its_own_csrf_token(reception, clinic):
         },
     )
     assert response.status_code == 302, text(response)
+
+
+def test_a_past_day_or_one_beyond_the_horizon_says_why_no_time_is_offered(reception, clinic):
+    past, slots = _slots(reception, clinic, day="2027-02-01")
+    assert slots == [] and "is in the past" in past
+    far, slots = _slots(reception, clinic, day="2029-01-01")
+    assert slots == [] and "Sessions can be booked at most 365 days ahead" in far
+    absurd = reception.get("/book/", query_string={"treatment_type_id": 1, "date": "9999-12-31"})
+    assert absurd.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"date": "9999-12-31", "time": "10:00"},
+        {"date": "0001-01-01", "time": "10:00"},
+        {"date": "not-a-date", "time": "10:00"},
+        {"time": "25:99"},
+        {"treatment_type_id": "999", "slot": "x"},
+        {"treatment_type_id": "abc"},
+        {"slot": "2027-03-01T10:00:00|1"},
+        {"slot": "2027-03-01T10:00:00+00:00|999"},
+        {"therapist_id": "-1", "time": "10:00"},
+        {"room_id": "abc", "time": "10:00"},
+        {"client_id": "99999", "slot": "2027-03-01T09:00:00+00:00|1"},
+        {"new_name": "x" * 300, "slot": "2027-03-01T09:00:00+00:00|1"},
+        {"new_email": "not-an-email", "new_name": "X", "slot": "2027-03-01T09:00:00+00:00|1"},
+    ],
+)
+def test_hostile_or_mistyped_input_is_refused_with_a_message_never_a_500(
+    reception, db, clinic, values
+):
+    body = {**_form(clinic, client_id=clinic.client.id), **values}
+    response = reception.post("/book/", body)
+    assert response.status_code == 422, text(response)
+    assert "alert" in text(response) or "invalid-feedback" in text(response)
+    with db.read() as s:
+        assert s.exec(select(Booking)).first() is None

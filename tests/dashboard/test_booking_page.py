@@ -200,3 +200,25 @@ def test_a_client_who_did_not_come_can_be_marked_no_show(reception, db, facial, 
     assert _row(db, facial).status == "no_show"
     page = text(reception.get(f"/booking/{facial}"))
     assert "Marked no-show</b> by dashboard:desk@clinic.example" in page
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"date": "0001-01-01", "time": "10:00"},
+        {"date": "9999-12-31", "time": "10:00"},
+        {"date": "2027-03-01", "time": "nonsense"},
+        {"date": "2027-03-01", "time": "10:00", "therapist_id": "999"},
+        {"date": "2027-03-01", "time": "10:00", "room_id": "abc"},
+        {},
+    ],
+)
+def test_a_mistyped_move_is_refused_with_a_message_never_a_500(reception, db, facial, values):
+    response = reception.post(f"/booking/{facial}/move", values)
+    assert response.status_code == 422, text(response)
+    assert _row(db, facial).start_at == local(MONDAY, "10:00")
+
+
+def test_actions_on_an_unknown_booking_are_404(reception, clinic):
+    for action in ("move", "cancel", "completed", "no-show"):
+        assert reception.post(f"/booking/999/{action}", {"reason": "x"}).status_code == 404

@@ -222,7 +222,7 @@ def test_a_receptionist_books_moves_and_cancels_a_session_in_a_real_browser(serv
 
 
 def test_the_day_view_is_keyboard_driven(served, browser):
-    base, database = served
+    base, _database = served
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     _log_in(page, base)
     title = page.inner_text("h1.day-title")

@@ -146,15 +146,15 @@ class ClinicModelView(Secured, ModelView):
     # A sentence under the page title saying what this list is for.
     help_text = ""
 
-    @property  # type: ignore[override]
+    @property
     def can_create(self) -> bool:
         return self.allow_create and self.may_write()
 
-    @property  # type: ignore[override]
+    @property
     def can_edit(self) -> bool:
         return self.allow_edit and self.may_write()
 
-    @property  # type: ignore[override]
+    @property
     def can_delete(self) -> bool:
         return self.allow_delete and self.may_write()
 

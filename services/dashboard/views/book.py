@@ -22,7 +22,13 @@ from wtforms.validators import Email, Length, Optional
 
 from services.dashboard import context, refusals
 from services.dashboard.views.base import SecureView
-from services.dashboard.views.forms import DateField, OptionalIdSelect, TimeField, opts
+from services.dashboard.views.forms import (
+    DateField,
+    OptionalIdSelect,
+    TimeField,
+    near_today,
+    opts,
+)
 from shared import booking, clients, clinic_time
 from shared.availability import Slot, available_slots
 from shared.errors import ClinicError, InvalidInput
@@ -33,7 +39,7 @@ SEARCH_LIMIT = 12
 
 class BookForm(FlaskForm):
     treatment_type_id = OptionalIdSelect("Treatment")
-    date = DateField("Day", validators=[Optional()])
+    date = DateField("Day", validators=[Optional(), near_today])
     therapist_id = OptionalIdSelect("Therapist")
     client_id = HiddenField()
     new_name = StringField("Full name", validators=[Length(max=200)])
@@ -173,7 +179,10 @@ class BookView(SecureView):
         day: date | None = form.date.data
         with context.db().read() as s:
             matches = search_clients(s, q) if q and client is None else []
-            if tt_id and day and clinic is not None:
+            problem = _unbookable(day, clinic) if day and clinic else ""
+            if problem:
+                slots_problem = problem
+            elif tt_id and day and clinic is not None:
                 try:
                     found = available_slots(
                         s,
@@ -223,8 +232,8 @@ class BookView(SecureView):
             "day": day,
             "link": link,
             "clinic": clinic,
-            "prev_day": (day - timedelta(days=1)).isoformat() if day else "",
-            "next_day": (day + timedelta(days=1)).isoformat() if day else "",
+            "prev_day": _shift(day, -1),
+            "next_day": _shift(day, 1),
         }
 
     def _book(self, form: BookForm) -> Response | None:
@@ -240,12 +249,14 @@ class BookView(SecureView):
                 if client_id.isdigit():
                     cid = int(client_id)
                 else:
-                    cid = clients.create_client(
+                    new = clients.create_client(
                         s,
                         name=form.new_name.data or "",
                         email=(form.new_email.data or "").strip() or None,
                         phone=form.new_phone.data or "",
-                    ).id
+                    )
+                    assert new.id is not None
+                    cid = new.id
                 made = booking.book(
                     s,
                     treatment_type_id=form.treatment_type_id.data,
@@ -290,6 +301,23 @@ class BookView(SecureView):
             start = clinic_time.local_to_utc(form.date.data, form.time.data, context.tz())
             return start, form.therapist_id.data, form.room_id.data
         raise InvalidInput("pick one of the free times, or enter a time", field="slot")
+
+
+def _shift(day: date | None, days: int) -> str:
+    try:
+        return (day + timedelta(days=days)).isoformat() if day else ""
+    except OverflowError:
+        return day.isoformat() if day else ""
+
+
+def _unbookable(day: date, clinic: Clinic) -> str:
+    """Why no time on `day` can be offered at all, or ""."""
+    today = context.today()
+    if day < today:
+        return f"{day:%a %d %b %Y} is in the past."
+    if (day - today).days > clinic.booking_horizon_days:
+        return f"Sessions can be booked at most {clinic.booking_horizon_days} days ahead."
+    return ""
 
 
 def _summary(b: Any, tz: Any) -> str:

@@ -6,7 +6,7 @@ re-renders the page with the rule's message beside the form it came from.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -22,7 +22,13 @@ from wtforms.validators import InputRequired, Length, Optional
 from services.dashboard import context, refusals
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.book import slots_now
-from services.dashboard.views.forms import DateField, OptionalIdSelect, TimeField, opts
+from services.dashboard.views.forms import (
+    DateField,
+    OptionalIdSelect,
+    TimeField,
+    near_today,
+    opts,
+)
 from shared import booking, clinic_time
 from shared.availability import available_slots, qualified_therapist_ids, suitable_room_ids
 from shared.errors import ClinicError
@@ -30,7 +36,7 @@ from shared.models import Booking, BookingStatus, OutboxMessage, Room, Therapist
 
 
 class MoveForm(FlaskForm):
-    date = DateField("Day", validators=[InputRequired()])
+    date = DateField("Day", validators=[InputRequired(), near_today])
     time = TimeField("Time", validators=[InputRequired()])
     therapist_id = OptionalIdSelect("Therapist")
     room_id = OptionalIdSelect("Room")
@@ -162,8 +168,8 @@ class BookingPage(SecureView):
     def _move_choices(self, form: MoveForm, b: Booking) -> None:
         with context.db().read() as s:
             tt = b.treatment_type
-            qualified = set(qualified_therapist_ids(s, tt)) if tt else set()  # type: ignore[arg-type]
-            suitable = set(suitable_room_ids(s, tt)) if tt else set()  # type: ignore[arg-type]
+            qualified = set(qualified_therapist_ids(s, tt)) if tt else set()
+            suitable = set(suitable_room_ids(s, tt)) if tt else set()
             therapists = s.exec(select(Therapist).order_by(Therapist.name)).all()
             rooms = s.exec(select(Room).order_by(Room.name)).all()
         form.therapist_id.choices = opts(
@@ -200,7 +206,14 @@ class BookingPage(SecureView):
         clinic = context.clinic()
         free: list[tuple[str, str, int]] = []
         live = b.status == BookingStatus.BOOKED.value
-        if live and b.start_at > now and clinic is not None and move_form.date.data:
+        wanted = move_form.date.data
+        in_range = (
+            wanted is not None
+            and now.date()
+            <= wanted
+            <= (now + timedelta(days=clinic.booking_horizon_days if clinic else 0)).date()
+        )
+        if live and b.start_at > now and clinic is not None and in_range:
             try:
                 with context.db().read() as s:
                     slots = available_slots(

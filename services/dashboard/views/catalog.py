@@ -41,6 +41,7 @@ from services.dashboard.views.forms import (
     MultiSelect,
     OptionalIdSelect,
     TimeField,
+    near_today,
     opts,
 )
 from shared import catalog, clinic_time
@@ -176,7 +177,7 @@ class TreatmentTypeView(ClinicModelView):
         "active": "Offered",
     }
     column_searchable_list = ["name", "description"]
-    column_filters = ["active", "duration_minutes"]
+    column_filters = ["active"]
     column_default_sort = "name"
     column_formatters = {"colour": _colour, "required_features": _names}
     column_formatters_export = {"required_features": _names}
@@ -308,8 +309,8 @@ class WorkingHoursForm(FlaskForm):
     )
     start_time = TimeField("From", validators=[InputRequired()])
     end_time = TimeField("Until", validators=[InputRequired()])
-    valid_from = DateField("Valid from (optional)", validators=[Optional()])
-    valid_to = DateField("Valid until (optional)", validators=[Optional()])
+    valid_from = DateField("Valid from (optional)", validators=[Optional(), near_today])
+    valid_to = DateField("Valid until (optional)", validators=[Optional(), near_today])
 
 
 class WorkingHoursView(ClinicModelView):
@@ -320,7 +321,12 @@ class WorkingHoursView(ClinicModelView):
         "blocks. Blocks of one therapist may not overlap on the same day."
     )
     column_list = ["therapist", "weekday", "start_time", "end_time", "valid_from", "valid_to"]
-    column_labels = {"weekday": "Day", "start_time": "From", "end_time": "Until"}
+    column_labels = {
+        "weekday": "Day",
+        "start_time": "From",
+        "end_time": "Until",
+        "therapist.name": "Therapist",
+    }
     column_sortable_list = [("therapist", "therapist.name"), "weekday", "start_time"]
     column_default_sort = [("therapist_id", False), ("weekday", False), ("start_time", False)]
     column_formatters = {"weekday": _weekday}
@@ -382,7 +388,13 @@ class _SpanView(ClinicModelView):
     refusal_fields = {"start": "starts", "end": "ends"}
     column_formatters = {"start_at": _local, "end_at": _local}
     column_formatters_export = {"start_at": _csv_local, "end_at": _csv_local}
-    column_labels = {"start_at": "From", "end_at": "Until", "room": "Room"}
+    column_labels = {
+        "start_at": "From",
+        "end_at": "Until",
+        "room": "Room",
+        "therapist.name": "Therapist",
+        "reason": "Reason",
+    }
     column_default_sort = ("start_at", True)
 
     def prefill(self, form: Any, model: Any) -> None:

@@ -135,10 +135,10 @@ class FeedsView(SecureView):
                 feeds.append(
                     Feed(
                         "therapist",
-                        t.id,
+                        t.id or 0,
                         t.name,
                         t.email,
-                        t.colour,  # type: ignore[arg-type]
+                        t.colour,
                         _urls("therapist", t.feed_token),
                         t.active,
                     )
@@ -147,10 +147,10 @@ class FeedsView(SecureView):
                 feeds.append(
                     Feed(
                         "room",
-                        r.id,
+                        r.id or 0,
                         r.name,
                         "Room",
-                        "#64748b",  # type: ignore[arg-type]
+                        "#64748b",
                         _urls("room", r.feed_token),
                         r.active,
                     )

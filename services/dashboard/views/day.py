@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from flask import request, session, url_for
 from flask_admin import AdminIndexView, expose
@@ -13,13 +14,20 @@ from services.dashboard.views.base import Secured
 PX_PER_MINUTE = 1.5
 
 
+MAX_YEARS_AWAY = 10
+
+
 def _day_arg(raw: str | None) -> tuple[date, str | None]:
+    today = context.today()
     if not raw:
-        return context.today(), None
+        return today, None
     try:
-        return date.fromisoformat(raw), None
+        day = date.fromisoformat(raw)
     except ValueError:
-        return context.today(), f"{raw!r} is not a date like 2027-03-01: showing today"
+        return today, f"{raw!r} is not a date like 2027-03-01: showing today"
+    if abs(day.year - today.year) > MAX_YEARS_AWAY:
+        return today, f"{raw} is more than {MAX_YEARS_AWAY} years away: showing today"
+    return day, None
 
 
 class DayView(Secured, AdminIndexView):
@@ -46,7 +54,7 @@ class DayView(Secured, AdminIndexView):
             )
 
         def link(**changes: object) -> str:
-            args = {"date": day.isoformat(), "by": mode}
+            args: dict[str, Any] = {"date": day.isoformat(), "by": mode}
             if show_cancelled:
                 args["cancelled"] = "1"
             args.update({k: str(v) for k, v in changes.items() if v is not None})

@@ -40,7 +40,7 @@ class LocalDateOn(BaseSQLAFilter, base_filters.BaseDateFilter):
         return query.filter(column >= lo, column < hi)
 
     def operation(self) -> str:
-        return lazy_gettext("on")  # type: ignore[return-value]
+        return lazy_gettext("on")
 
 
 class LocalDateFrom(LocalDateOn):
@@ -48,7 +48,7 @@ class LocalDateFrom(LocalDateOn):
         return query.filter(self.get_column(alias) >= _bounds(value, value)[0])
 
     def operation(self) -> str:
-        return lazy_gettext("on or after")  # type: ignore[return-value]
+        return lazy_gettext("on or after")
 
 
 class LocalDateUntil(LocalDateOn):
@@ -56,7 +56,7 @@ class LocalDateUntil(LocalDateOn):
         return query.filter(self.get_column(alias) < _bounds(value, value)[1])
 
     def operation(self) -> str:
-        return lazy_gettext("on or before")  # type: ignore[return-value]
+        return lazy_gettext("on or before")
 
 
 class Choice(FilterEqual):
@@ -73,4 +73,4 @@ class Choice(FilterEqual):
         return int(value) if self.as_int else value
 
     def operation(self) -> str:
-        return lazy_gettext("is")  # type: ignore[return-value]
+        return lazy_gettext("is")

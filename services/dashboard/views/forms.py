@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from flask_admin.form.widgets import Select2Widget
-from wtforms import SelectField, SelectMultipleField
+from wtforms import SelectField, SelectMultipleField, ValidationError
 from wtforms.fields import ColorField, DateField, DateTimeLocalField, TimeField
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "MultiSelect",
     "OptionalIdSelect",
     "TimeField",
+    "near_today",
     "opts",
 ]
 
@@ -36,8 +38,22 @@ def opts(pairs: Iterable[tuple[Any, str]]) -> list[Any]:
     return out
 
 
+MAX_YEARS_AWAY = 10
+
+
+def near_today(form: Any, field: Any) -> None:
+    """WTForms validator: dates far in the past or future are typos (and overflow)."""
+    value = field.data
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if abs(day.year - date.today().year) > MAX_YEARS_AWAY:
+        raise ValidationError(f"pick a date within {MAX_YEARS_AWAY} years of today")
+
+
 def LocalDateTimeField(label: str, **kwargs: Any) -> DateTimeLocalField:
     """A wall-clock date and time at the clinic (converted to UTC by the view)."""
+    kwargs["validators"] = [*kwargs.get("validators", []), near_today]
     return DateTimeLocalField(label, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
 
 

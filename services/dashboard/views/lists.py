@@ -10,11 +10,12 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
+from sqlmodel import func, select
 from werkzeug.wrappers import Response
 
 from services.dashboard import context
 from services.dashboard.views import filters
-from services.dashboard.views.base import ClinicModelView, local_dt, options_from
+from services.dashboard.views.base import ClinicModelView, filtered_url, local_dt, options_from
 from services.dashboard.views.catalog import room_options, therapist_options, treatment_options
 from shared import outbox
 from shared.errors import ClinicError
@@ -205,6 +206,20 @@ class OutboxView(ClinicModelView):
     column_formatters = {"booking_id": _booking, "status": _message_status}
     column_display_actions = False
     named_filter_urls = True
+    list_template = "dashboard/model/outbox_list.html"
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        if template == self.list_template:
+            with context.db().read() as session:
+                rows = session.exec(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                ).all()
+            counts = dict(rows)
+            kwargs["status_tabs"] = [
+                (label, counts.get(value, 0), filtered_url("outbox.index_view", status_is=value))
+                for value, label in MESSAGE_LABELS.items()
+            ]
+        return super().render(template, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.column_filters = [

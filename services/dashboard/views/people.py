@@ -55,15 +55,14 @@ class ClientView(ClinicModelView):
     column_formatters = {"sessions": _client_bookings}
 
     def save(self, session: Session, form: Any, model: Any) -> Client:
-        values = {
-            "name": form.name.data or "",
-            "email": (form.email.data or "").strip() or None,
-            "phone": form.phone.data or "",
-            "notes": form.notes.data or "",
-        }
+        name = form.name.data or ""
+        email = (form.email.data or "").strip() or None
+        phone, notes = form.phone.data or "", form.notes.data or ""
         if model is None:
-            return clients.create_client(session, **values)
-        return clients.update_client(session, model.id, **values)
+            return clients.create_client(session, name=name, email=email, phone=phone, notes=notes)
+        return clients.update_client(
+            session, model.id, name=name, email=email, phone=phone, notes=notes
+        )
 
     def remove(self, session: Session, model: Any) -> None:
         count = session.exec(
@@ -109,7 +108,7 @@ class StaffView(ClinicModelView):
     column_list = ["email", "role", "active", "failed_logins", "locked_until", "created_at"]
     column_labels = {"failed_logins": "Failed log-ins", "locked_until": "Locked until"}
     column_searchable_list = ["email"]
-    column_filters = ["role", "active"]
+    column_filters = ["active"]
     column_default_sort = "email"
     column_export_list = ["email", "role", "active", "created_at"]
 
