@@ -6,7 +6,6 @@ flush, never commits, and raises InvalidInput / NotFound / DuplicateName / Confl
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -29,15 +28,14 @@ from shared.models import (
     WorkingHours,
     utcnow,
 )
+from shared.models.tokens import new_token
 from shared.models.types import pk
 
 MAX_DURATION_MINUTES = 8 * 60
 MAX_BUFFER_MINUTES = 120
 
 
-def new_feed_token() -> str:
-    """192 random bits, URL-safe."""
-    return secrets.token_urlsafe(24)
+new_feed_token = new_token
 
 
 # -- clinic --------------------------------------------------------------------------------
@@ -45,7 +43,7 @@ def new_feed_token() -> str:
 
 def configure_clinic(session: Session, **values: Any) -> Clinic:
     """Create or update the clinic's settings. Raises InvalidInput."""
-    clinic = session.get(Clinic, 1) or Clinic(id=1, name="", feed_token=new_feed_token())
+    clinic = session.get(Clinic, 1) or Clinic(id=1, name="")
     checks = {
         "name": lambda v: validation.text(v, "name", max_len=200),
         "address": lambda v: validation.text(v, "address", max_len=500, required=False),
@@ -197,7 +195,7 @@ def save_room(
     checked_name = _unique_name(session, Room, name, existing.id if existing else None)
     feature_names = _names(features, "features")
     checked_active = _flag(active, "active")
-    room = existing or Room(name="", feed_token=new_feed_token())
+    room = existing or Room(name="")
     room.name, room.active = checked_name, checked_active
     room.features = features_named(session, feature_names)
     session.add(room)
@@ -237,7 +235,7 @@ def save_therapist(
             raise NotFound(f"No treatment type with id {tt_id}", field="treatment_type_ids")
         if tt not in skills:
             skills.append(tt)
-    therapist = existing or Therapist(name="", email="", feed_token=new_feed_token())
+    therapist = existing or Therapist(name="", email="")
     therapist.name, therapist.email = checked_name, address
     therapist.colour, therapist.active = checked_colour, checked_active
     therapist.treatment_types = skills

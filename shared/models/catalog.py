@@ -5,6 +5,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Numeric, String, Text
 from sqlmodel import Field, Relationship, SQLModel
 
+from shared.models.tokens import new_token
+
 
 class TreatmentFeature(SQLModel, table=True):
     """A room feature a treatment type needs."""
@@ -76,7 +78,7 @@ class Room(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(120), unique=True)
     active: bool = True
-    feed_token: str = Field(default="", sa_type=String(64), index=True)
+    feed_token: str = Field(default_factory=new_token, sa_type=String(64), index=True)
 
     features: list[Feature] = Relationship(link_model=RoomFeature)
 

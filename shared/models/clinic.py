@@ -3,6 +3,8 @@
 from sqlalchemy import CheckConstraint, String
 from sqlmodel import Field, SQLModel
 
+from shared.models.tokens import new_token
+
 
 class Clinic(SQLModel, table=True):
     __tablename__ = "clinic"
@@ -23,4 +25,4 @@ class Clinic(SQLModel, table=True):
     reminder_hours_before: int = 24
     invite_therapists: bool = False
     feed_shows_client_details: bool = False
-    feed_token: str = Field(default="", sa_type=String(64))
+    feed_token: str = Field(default_factory=new_token, sa_type=String(64))

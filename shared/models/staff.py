@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, Relationship, SQLModel
 
 from shared.models.catalog import Room, TherapistSkill, TreatmentType
+from shared.models.tokens import new_token
 from shared.models.types import UTCDateTime
 
 
@@ -16,7 +17,7 @@ class Therapist(SQLModel, table=True):
     email: str = Field(sa_type=String(254), unique=True)
     colour: str = Field(default="#6a9fb5", sa_type=String(7))
     active: bool = True
-    feed_token: str = Field(default="", sa_type=String(64), index=True)
+    feed_token: str = Field(default_factory=new_token, sa_type=String(64), index=True)
 
     treatment_types: list[TreatmentType] = Relationship(link_model=TherapistSkill)
     working_hours: list["WorkingHours"] = Relationship(
