@@ -386,25 +386,32 @@ def test_two_replicas_racing_for_one_slot_book_it_exactly_once(
         assert same_slot(slot) not in {same_slot(s) for s in slots(base, booked.treatment_type_id)}
 
 
+def page_path(invitation: EmailMessage) -> str:
+    """The client's booking page (/b/<token>) linked from the invitation."""
+    body = invitation.get_body(preferencelist=("plain",))
+    assert body is not None
+    [page] = re.findall(rf"{re.escape(PUBLIC)}(/b/[A-Za-z0-9_-]+)", body.get_content())
+    return page  # type: ignore[no-any-return]
+
+
+def open_client_links(base: str, page: str) -> requests.Response:
+    """GET the booking page, then the booking's own .ics it links to; returns the .ics."""
+    shown = requests.get(base + page, timeout=10)
+    assert shown.status_code == 200
+    [ics] = re.findall(r'href="(?:https?://[^/"]+)?(/feeds/booking/[^"]+\.ics)"', shown.text)
+    return requests.get(base + ics, timeout=10)
+
+
 def test_the_worker_sends_the_invitation_and_its_links_work_on_either_replica(
     stack: Stack, booked: Booked, invitation: EmailMessage
 ) -> None:
     calendar = next(p for p in invitation.walk() if p.get_content_type() == "text/calendar")
     ics = unfolded(calendar.get_content())
-    body = invitation.get_body(preferencelist=("plain",))
-    assert body is not None
-    text = body.get_content()
-    [page] = re.findall(rf"{re.escape(PUBLIC)}(/b/[A-Za-z0-9_-]+)", text)
 
     assert "METHOD:REQUEST" in ics
     assert f"UID:{booked.booking['uid']}" in ics
     for base in (stack.a, stack.b):
-        shown = requests.get(base + page, timeout=10)
-        assert shown.status_code == 200
-        [booking_feed] = re.findall(
-            r'href="(?:https?://[^/"]+)?(/feeds/booking/[^"]+\.ics)"', shown.text
-        )
-        feed = requests.get(base + booking_feed, timeout=10)
+        feed = open_client_links(base, page_path(invitation))
         assert feed.status_code == 200
         assert f"UID:{booked.booking['uid']}" in unfolded(feed.text)
 
@@ -439,11 +446,13 @@ def test_the_dashboard_shows_the_booking_made_through_the_api(stack: Stack, book
 def test_request_logs_are_json_lines_without_tokens_keys_or_client_data(
     stack: Stack, booked: Booked, invitation: EmailMessage
 ) -> None:
+    # Requests carrying every kind of secret: therapist feed, booking page, booking feed.
     for base, rid in ((stack.a, "deploy-e2e-rid-a"), (stack.b, "deploy-e2e-rid-b")):
         response = requests.get(
             base + booked.therapist_feed_path, headers={"X-Request-ID": rid}, timeout=10
         )
         assert response.headers["X-Request-ID"] == rid
+    assert open_client_links(stack.b, page_path(invitation)).status_code == 200
     time.sleep(0.5)  # lines are written once each response is sent
 
     with stack.db.read() as session:
