@@ -113,6 +113,7 @@ def find_slots(cal: Calendars) -> list[Slot]:
     t = cal.treatment
     slots: list[Slot] = []
     rooms = [(r.room_id, r.busy) for r in cal.rooms]
+    room_for: dict[datetime, int | None] = {}  # rooms don't depend on the therapist
     for th in cal.therapists:
         for p_start, p_end in th.present:
             lo = max(p_start, cal.earliest)
@@ -123,7 +124,10 @@ def find_slots(cal: Calendars) -> list[Slot]:
                 blocked = t.blocked(start)
                 if overlaps(th.busy, *blocked) or overlaps(cal.client_busy, *blocked):
                     continue
-                room_id = best_fit(rooms, blocked, cal.tz)
+                if start in room_for:
+                    room_id = room_for[start]
+                else:
+                    room_id = room_for[start] = best_fit(rooms, blocked, cal.tz)
                 if room_id is not None:
                     slots.append(Slot(start, th.therapist_id, start + t.duration, room_id))
     slots.sort()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from shared.errors import InvalidInput
@@ -65,7 +66,9 @@ def day_start(day: date, tz: ZoneInfo) -> datetime:
     return local_to_utc(day, time(0), tz)
 
 
+@lru_cache(maxsize=4096)
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Cached: availability asks for the same few days hundreds of times per request."""
     return day_start(day, tz), day_start(day + timedelta(days=1), tz)
 
 
