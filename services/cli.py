@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
 from shared import accounts, demo, migrate
 from shared.config import ConfigError, Settings, load_settings
 from shared.db import Database
@@ -134,6 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ClinicError as exc:
         where = f" ({exc.field})" if exc.field else ""
         print(f"error{where}: {exc.message}", file=sys.stderr)
+        return 1
+    except (OperationalError, ProgrammingError) as exc:
+        # No parameters: they may hold client data or tokens.
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(
+            f"database error: {first}\n(is DATABASE_URL right, and has `clinic db upgrade` run?)",
+            file=sys.stderr,
+        )
         return 1
 
 

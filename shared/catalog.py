@@ -190,11 +190,13 @@ def save_room(
     features: Sequence[str] = (),
     active: bool = True,
 ) -> Room:
-    """Raises InvalidInput, NotFound, DuplicateName."""
+    """Raises InvalidInput, NotFound, DuplicateName, Conflict (deactivating with sessions ahead)."""
     existing = _existing(session, Room, room_id)
     checked_name = _unique_name(session, Room, name, existing.id if existing else None)
     feature_names = _names(features, "features")
     checked_active = _flag(active, "active")
+    if existing is not None and existing.active and not checked_active:
+        _refuse_deactivation(session, existing.name, room_id=existing.id)
     room = existing or Room(name="")
     room.name, room.active = checked_name, checked_active
     room.features = features_named(session, feature_names)
@@ -225,6 +227,8 @@ def save_therapist(
         raise DuplicateName(f"{clash.name} already uses {address}", field="email")
     checked_colour = validation.colour(colour)
     checked_active = _flag(active, "active")
+    if existing is not None and existing.active and not checked_active:
+        _refuse_deactivation(session, existing.name, therapist_id=existing.id)
     if isinstance(treatment_type_ids, str | int):
         raise InvalidInput("expected a list of ids", field="treatment_type_ids")
     skills: list[TreatmentType] = []
@@ -353,15 +357,20 @@ def future_bookings_count(
 def deactivate_therapist(session: Session, therapist_id: int) -> Therapist:
     """Raises Conflict while the therapist still has future sessions (move or cancel them)."""
     therapist = _get(session, Therapist, therapist_id, "therapist_id")
-    ahead = future_bookings_count(session, therapist_id=therapist.id)
-    if ahead:
-        raise Conflict(
-            f"{therapist.name} still has {ahead} future session(s): move or cancel them first",
-            field="active",
-        )
+    _refuse_deactivation(session, therapist.name, therapist_id=therapist.id)
     therapist.active = False
     session.flush()
     return therapist
+
+
+def _refuse_deactivation(session: Session, name: str, **owner: int | None) -> None:
+    """A therapist or room with sessions ahead stays active until they are moved or cancelled."""
+    ahead = future_bookings_count(session, **owner)
+    if ahead:
+        raise Conflict(
+            f"{name} still has {ahead} future session(s): move or cancel them first",
+            field="active",
+        )
 
 
 def rotate_feed_token(session: Session, owner: Clinic | Therapist | Room) -> str:

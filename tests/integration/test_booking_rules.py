@@ -891,3 +891,43 @@ def test_a_booking_that_rolls_back_leaves_no_messages_and_no_history(db, clinic)
         assert len(session.exec(select(OutboxMessage)).all()) == 2  # written, not yet committed
         raise RuntimeError("the request failed after booking")
     assert (count(db, Booking), count(db, OutboxMessage), count(db, BookingEvent)) == (0, 0, 0)
+
+
+def test_a_therapist_or_room_with_sessions_ahead_cannot_be_switched_off_in_their_form(db):
+    from shared import catalog
+    from shared.booking import book
+    from shared.errors import Conflict
+    from tests.factories import MONDAY, local, make_clinic
+
+    with db.transaction() as session:
+        c = make_clinic(session)
+        book(
+            session,
+            treatment_type_id=c.facial.id,
+            start=local(MONDAY, "10:00"),
+            client_id=c.client.id,
+            actor="test",
+        )
+    with (
+        pytest.raises(Conflict, match="Anna Novak still has 1 future session"),
+        db.transaction() as session,
+    ):
+        catalog.save_therapist(
+            session,
+            therapist_id=c.anna.id,
+            name="Anna Novak",
+            email="anna@clinic.example",
+            active=False,
+        )
+    with (
+        pytest.raises(Conflict, match="Room 1 still has 1 future session"),
+        db.transaction() as session,
+    ):
+        catalog.save_room(
+            session, room_id=c.room1.id, name="Room 1", features=["facial couch"], active=False
+        )
+    with db.read() as session:
+        from shared.models import Room, Therapist
+
+        assert session.get(Therapist, c.anna.id).active
+        assert session.get(Room, c.room1.id).active
