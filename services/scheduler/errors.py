@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -73,5 +74,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
-        log.exception("unhandled error")
+        # The exception's text may quote client data (e.g. a constraint's DETAIL): log only
+        # its type, where it happened and the request id.
+        log.error(
+            "unhandled %s (request %s)\n%s",
+            type(exc).__name__,
+            request.environ.get("clinic.request_id", "-"),
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
         return error_response(500, "internal_error", "Something went wrong on our side")

@@ -19,3 +19,6 @@ keepalive = 5
 accesslog = None  # the app logs one JSON line per request itself
 errorlog = "-"
 loglevel = "warning"
+
+# Unused here; left on, every gunicorn on a host would share ~/.gunicorn/gunicorn.ctl.
+control_socket_disable = True
