@@ -46,6 +46,7 @@ class Block:
     pad_after: float = 0
     lane: int = 0
     lanes: int = 1
+    over: bool = False  # ended before now: a booked one still needs marking
 
 
 @dataclass
@@ -264,6 +265,7 @@ def lay_out(plan: DayPlan, now: datetime, working: list[Interval] | None = None)
             shade.height = clamp(_minute(shade.end, day, tz)) - shade.top
         column.shades = [s for s in column.shades if s.height > 0]
         for b in column.blocks:
+            b.over = b.end <= now
             b.top = clamp(_minute(b.start, day, tz))
             b.height = max(clamp(_minute(b.end, day, tz)) - b.top, 15)
             b.pad_before = b.top - clamp(_minute(b.blocked_start, day, tz))

@@ -43,8 +43,17 @@ def test_a_session_shows_the_clients_full_name_treatment_time_and_room(reception
     assert "Eva Horvat" in page
     assert "Facial rejuvenation" in page
     assert "10:00\u201311:00" in page
-    assert "Room 1" in page
+    assert "Room 1 · Booked" in page
     assert f'href="/booking/{booking_id}"' in page
+
+
+def test_a_session_that_is_over_but_not_marked_says_so(reception, db, clinic, clock):
+    _book(db, clinic, "10:00")
+    clock.now = local(MONDAY, "12:00")
+    log_in(reception.client, *RECEPTION)
+    page = text(reception.get("/?date=2027-03-01"))
+    assert "Room 1 · to mark" in page
+    assert "now-line" in page
 
 
 def test_by_room_puts_rooms_in_the_columns_and_the_therapist_in_the_block(reception, db, clinic):

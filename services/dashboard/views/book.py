@@ -7,7 +7,7 @@ so a time taken meanwhile is refused with the rule's message next to the form.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import flash, jsonify, redirect, request, url_for
@@ -327,7 +327,3 @@ def _summary(b: Any, tz: Any) -> str:
     therapist = b.therapist.name if b.therapist else ""
     room = b.room.name if b.room else ""
     return f"{who}, {tt}, {when} with {therapist} in {room}"
-
-
-def _unused(_: time) -> None:  # pragma: no cover - keeps the import for type readers
-    pass

@@ -6,7 +6,7 @@ re-renders the page with the rule's message beside the form it came from.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -120,9 +120,7 @@ class BookingPage(SecureView):
                 flash("Cancelled. The client's calendar gets the cancellation.", "success")
                 return redirect(url_for("booking.show", booking_id=booking_id))
             except ClinicError as exc:
-                refusals.attach(exc, form, {"reason": "reason"}) or None
-                if "reason" not in (exc.field or ""):
-                    form.reason.errors = [*form.reason.errors, exc.message]
+                refusals.attach(exc, form)  # under the reason, or at the top of the page
         return self._page(booking_id, cancel_form=form, status=422)
 
     @expose("/<int:booking_id>/completed", methods=("POST",))
@@ -287,18 +285,14 @@ def _describe(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def _arg_date(raw: str | None) -> Any:
-    from datetime import date
-
+def _arg_date(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
 
 
-def _arg_time(raw: str | None) -> Any:
-    from datetime import time
-
+def _arg_time(raw: str | None) -> time | None:
     try:
         return time.fromisoformat(raw) if raw else None
     except ValueError:
