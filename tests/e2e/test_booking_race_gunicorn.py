@@ -43,9 +43,11 @@ def test_concurrent_posts_for_one_slot_give_exactly_one_201_and_the_rest_409(dat
             )
         return response.status_code
 
-    with gunicorn("services.scheduler:create_app()", database_url, workers=4) as base:
-        with ThreadPoolExecutor(ATTEMPTS) as pool:
-            statuses = list(pool.map(attempt, range(ATTEMPTS)))
+    with (
+        gunicorn("services.scheduler:create_app()", database_url, workers=4) as base,
+        ThreadPoolExecutor(ATTEMPTS) as pool,
+    ):
+        statuses = list(pool.map(attempt, range(ATTEMPTS)))
 
     assert sorted(statuses) == [201] + [409] * (ATTEMPTS - 1)
     with db.read() as session:
