@@ -35,7 +35,7 @@ from shared.errors import (
     TherapistOnTimeOff,
     TooShortNotice,
 )
-from shared.models import Booking, BookingEvent, MessageKind, OutboxMessage
+from shared.models import Booking, BookingEvent, MessageKind, OutboxMessage, Room
 from tests.factories import MONDAY, NOW, TZ, local
 
 TUESDAY = MONDAY + timedelta(days=1)
@@ -687,8 +687,9 @@ def test_a_session_can_be_given_to_another_therapist(db, clinic, booker):
 
 def test_moving_a_session_whose_room_was_retired_picks_another_room(db, clinic, booker):
     made = booker("10:00", treatment=clinic.consult, room_id=clinic.room2.id)
+    # The catalog refuses to retire a room with sessions ahead; an import or a direct edit can.
     with db.transaction() as session:
-        catalog.save_room(session, room_id=clinic.room2.id, name="Room 2", active=False)
+        session.get(Room, clinic.room2.id).active = False
     with db.transaction() as session:
         moved = reschedule(
             session, made.id, actor="reception", start=local(MONDAY, "11:00"), now=NOW
