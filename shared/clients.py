@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from shared import validation
@@ -36,15 +37,21 @@ def find_or_create_client(
     session: Session, *, name: str, email: str | None, phone: str = ""
 ) -> Client:
     """The client with this e-mail, or a new one; a client without e-mail is always new."""
-    if email:
-        address = validation.email(email)
-        existing = session.exec(select(Client).where(Client.email == address)).first()
-        if existing is not None:
-            validation.text(name, "name", max_len=200)
-            if phone and not existing.phone:
-                existing.phone = validation.text(phone, "phone", max_len=50, required=False)
-            return existing
-    return create_client(session, name=name, email=email, phone=phone)
+    if not email:
+        return create_client(session, name=name, email=email, phone=phone)
+    address = validation.email(email)
+    existing = session.exec(select(Client).where(Client.email == address)).first()
+    if existing is None:
+        try:
+            with session.begin_nested():
+                return create_client(session, name=name, email=address, phone=phone)
+        except (IntegrityError, DuplicateName):
+            # Another request registered this address a moment ago: book for that client.
+            existing = session.exec(select(Client).where(Client.email == address)).one()
+    validation.text(name, "name", max_len=200)
+    if phone and not existing.phone:
+        existing.phone = validation.text(phone, "phone", max_len=50, required=False)
+    return existing
 
 
 def update_client(
