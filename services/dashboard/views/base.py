@@ -137,6 +137,17 @@ class ClinicModelView(Secured, ModelView):
     list_template = "dashboard/model/list.html"
     create_template = "dashboard/model/create.html"
     edit_template = "dashboard/model/edit.html"
+
+    def _choices(self, form: Any) -> Any:
+        """Fill select fields from the database; views with such fields override it."""
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._choices(super().edit_form(obj))
+
     # What the view allows at all; `can_*` further needs the role to write.
     allow_create = True
     allow_edit = True

@@ -275,12 +275,6 @@ class TherapistView(ClinicModelView):
             form.treatment_type_ids.choices = opts(treatment_options(session))
         return form
 
-    def create_form(self, obj: Any = None) -> Any:
-        return self._choices(super().create_form(obj))
-
-    def edit_form(self, obj: Any = None) -> Any:
-        return self._choices(super().edit_form(obj))
-
     def prefill(self, form: Any, model: Therapist) -> None:
         form.treatment_type_ids.data = [t.id for t in model.treatment_types]
 
@@ -346,12 +340,6 @@ class WorkingHoursView(ClinicModelView):
         with context.db().read() as session:
             form.therapist_id.choices = opts(therapist_options(session))
         return form
-
-    def create_form(self, obj: Any = None) -> Any:
-        return self._choices(super().create_form(obj))
-
-    def edit_form(self, obj: Any = None) -> Any:
-        return self._choices(super().edit_form(obj))
 
     def save(self, session: Session, form: Any, model: Any) -> WorkingHours:
         return catalog.add_working_hours(
@@ -438,12 +426,6 @@ class TimeOffView(_SpanView):
             form.therapist_id.choices = opts(therapist_options(session))
         return form
 
-    def create_form(self, obj: Any = None) -> Any:
-        return self._choices(super().create_form(obj))
-
-    def edit_form(self, obj: Any = None) -> Any:
-        return self._choices(super().edit_form(obj))
-
     def save(self, session: Session, form: Any, model: Any) -> TimeOff:
         start = _to_utc(form.starts.data, "start")
         end = _to_utc(form.ends.data, "end")
@@ -507,12 +489,6 @@ class ClosureView(_SpanView):
         with context.db().read() as session:
             form.room_id.choices = opts([("", "Whole clinic"), *room_options(session)])
         return form
-
-    def create_form(self, obj: Any = None) -> Any:
-        return self._choices(super().create_form(obj))
-
-    def edit_form(self, obj: Any = None) -> Any:
-        return self._choices(super().edit_form(obj))
 
     def save(self, session: Session, form: Any, model: Any) -> Closure:
         start = _to_utc(form.starts.data, "start")
