@@ -7,20 +7,23 @@ the bookings inside the asked range, never with the clinic's history.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from functools import cache
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Select, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shared import clinic_time, validation
+from shared.catalog_cache import block_of, catalog_snapshot, weekly_hours_query
 from shared.errors import InactiveResource, InvalidInput, NotFound
-from shared.intervals import Interval, free_gap, merge, overlaps, subtract
+from shared.intervals import Interval, free_gap, merge, subtract
 from shared.models import (
     Booking,
     BookingStatus,
@@ -67,8 +70,9 @@ class RoomCalendar:
     busy: list[Interval]
 
 
-@dataclass(frozen=True, order=True)
-class Slot:
+class Slot(NamedTuple):
+    """Ordered by start, then therapist (a tuple: cheap to make and to sort by the hundred)."""
+
     start: datetime
     therapist_id: int
     end: datetime
@@ -109,29 +113,53 @@ def best_fit(
 
 
 def find_slots(cal: Calendars) -> list[Slot]:
-    """One slot per start time and free therapist, each with the best-fitting free room."""
+    """One slot per start time and free therapist, each with the best-fitting free room.
+
+    Starts come from the clinic's grid, made once per local day; each therapist walks it with
+    one pointer into their busy list, and a start's room is chosen once for all therapists.
+    """
     t = cal.treatment
-    slots: list[Slot] = []
+    grid = clinic_time.grid_between(cal.earliest, cal.latest, cal.tz, cal.step_minutes)
+    if not grid:
+        return []
+    before, length = t.buffer_before, t.duration + t.buffer_after
+    blocked_lo = [start - before for start in grid]
+    blocked_hi = [start + length for start in grid]
+    client_ok = _free_marks(cal.client_busy, blocked_lo, blocked_hi)
     rooms = [(r.room_id, r.busy) for r in cal.rooms]
-    room_for: dict[datetime, int | None] = {}  # rooms don't depend on the therapist
+    room_at: dict[int, int | None] = {}  # grid index -> room (rooms don't depend on therapist)
+    found: list[tuple[int, int, int]] = []
     for th in cal.therapists:
+        busy, j, n = th.busy, 0, len(th.busy)
         for p_start, p_end in th.present:
-            lo = max(p_start, cal.earliest)
-            hi = min(p_end - t.duration, cal.latest - timedelta(microseconds=1))
-            if lo > hi:
-                continue
-            for start in clinic_time.grid_starts(lo, hi, cal.tz, cal.step_minutes):
-                blocked = t.blocked(start)
-                if overlaps(th.busy, *blocked) or overlaps(cal.client_busy, *blocked):
+            first = bisect_left(grid, p_start)
+            last = bisect_right(grid, p_end - t.duration)
+            for i in range(first, last):
+                lo = blocked_lo[i]
+                while j < n and busy[j][1] <= lo:
+                    j += 1
+                if (j < n and busy[j][0] < blocked_hi[i]) or not client_ok[i]:
                     continue
-                if start in room_for:
-                    room_id = room_for[start]
+                if i in room_at:
+                    room_id = room_at[i]
                 else:
-                    room_id = room_for[start] = best_fit(rooms, blocked, cal.tz)
+                    room_id = room_at[i] = best_fit(rooms, (lo, blocked_hi[i]), cal.tz)
                 if room_id is not None:
-                    slots.append(Slot(start, th.therapist_id, start + t.duration, room_id))
-    slots.sort()
-    return slots
+                    found.append((i, th.therapist_id, room_id))
+    found.sort()
+    return [Slot(grid[i], tid, grid[i] + t.duration, rid) for i, tid, rid in found]
+
+
+def _free_marks(
+    merged: Sequence[Interval], lo: Sequence[datetime], hi: Sequence[datetime]
+) -> list[bool]:
+    """For each i (lo ascending), whether [lo[i], hi[i]) misses every interval of `merged`."""
+    marks, j, n = [], 0, len(merged)
+    for a, b in zip(lo, hi, strict=True):
+        while j < n and merged[j][1] <= a:
+            j += 1
+        marks.append(not (j < n and merged[j][0] < b))
+    return marks
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -261,34 +289,69 @@ def fetch_calendar_data(
     hi: datetime,
     client_id: int | None = None,
     exclude_booking_id: int | None = None,
+    hours: Mapping[int, Sequence[WeeklyBlock]] | None = None,
 ) -> CalendarData:
-    """Four range queries, whatever the length of [lo, hi) or of the clinic's history."""
+    """Four range queries, whatever the length of [lo, hi) or of the clinic's history; three
+    when the caller brings the weekly `hours` (from the catalog cache).
+
+    Plain column reads on the session's connection: no ORM objects to build, and the same
+    transaction (and so the same snapshot on SQLite) as the caller's.
+    """
+    conn = session.connection()
     data = CalendarData()
+    if hours is not None:
+        data.hours = {tid: list(hours.get(tid, ())) for tid in therapist_ids}
+    elif therapist_ids:
+        for row in conn.execute(_HOURS, {"therapist_ids": list(therapist_ids)}):
+            data.hours.setdefault(row.therapist_id, []).append(block_of(row))
     if therapist_ids:
-        for wh in session.exec(
-            select(WorkingHours).where(col(WorkingHours.therapist_id).in_(therapist_ids))
-        ):
-            data.hours.setdefault(wh.therapist_id, []).append(wh)
-        for off in session.exec(
-            select(TimeOff).where(
-                col(TimeOff.therapist_id).in_(therapist_ids),
-                col(TimeOff.start_at) < hi,
-                col(TimeOff.end_at) > lo,
-            )
-        ):
-            data.time_off.setdefault(off.therapist_id, []).append((off.start_at, off.end_at))
+        params = {"therapist_ids": list(therapist_ids), "lo": lo, "hi": hi}
+        for therapist_id, start_at, end_at in conn.execute(_TIME_OFF, params):
+            data.time_off.setdefault(therapist_id, []).append((start_at, end_at))
+    for room_id, start_at, end_at in conn.execute(_CLOSURES, {"lo": lo, "hi": hi}):
+        data.closures.append((room_id, (start_at, end_at)))
+    rows = conn.execute(
+        _bookings_query(client_id is not None, exclude_booking_id is not None),
+        {
+            "therapist_ids": list(therapist_ids),
+            "room_ids": list(room_ids),
+            "since": lo - MAX_BOOKING_SPAN,
+            "lo": lo,
+            "hi": hi,
+            "client_id": client_id,
+            "exclude_id": exclude_booking_id,
+        },
+    )
+    data.bookings = [BusyRow(*row) for row in rows]
+    return data
 
-    for c in session.exec(
-        select(Closure).where(col(Closure.start_at) < hi, col(Closure.end_at) > lo)
-    ):
-        data.closures.append((c.room_id, (c.start_at, c.end_at)))
 
+# Built once: making a statement costs more than SQLite takes to run it.
+_HOURS = weekly_hours_query().where(
+    col(WorkingHours.therapist_id).in_(bindparam("therapist_ids", expanding=True))
+)
+_TIME_OFF = sa_select(col(TimeOff.therapist_id), col(TimeOff.start_at), col(TimeOff.end_at)).where(
+    col(TimeOff.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
+    col(TimeOff.start_at) < bindparam("hi"),
+    col(TimeOff.end_at) > bindparam("lo"),
+)
+_CLOSURES = sa_select(col(Closure.room_id), col(Closure.start_at), col(Closure.end_at)).where(
+    col(Closure.start_at) < bindparam("hi"), col(Closure.end_at) > bindparam("lo")
+)
+
+
+@cache
+def _bookings_query(
+    with_client: bool, excluding: bool
+) -> Select[int, int, int, datetime, datetime]:
+    """Live bookings of these therapists or rooms (or this client) over [lo, hi): an index
+    range on blocked_start, bounded below by the longest possible booking (`since`)."""
     who: list[ColumnElement[bool]] = [
-        col(Booking.therapist_id).in_(therapist_ids),
-        col(Booking.room_id).in_(room_ids),
+        col(Booking.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
+        col(Booking.room_id).in_(bindparam("room_ids", expanding=True)),
     ]
-    if client_id is not None:
-        who.append(col(Booking.client_id) == client_id)
+    if with_client:
+        who.append(col(Booking.client_id) == bindparam("client_id"))
     query = sa_select(
         col(Booking.therapist_id),
         col(Booking.room_id),
@@ -296,16 +359,15 @@ def fetch_calendar_data(
         col(Booking.blocked_start),
         col(Booking.blocked_end),
     ).where(
-        col(Booking.blocked_start) >= lo - MAX_BOOKING_SPAN,
-        col(Booking.blocked_start) < hi,
-        col(Booking.blocked_end) > lo,
+        col(Booking.blocked_start) >= bindparam("since"),
+        col(Booking.blocked_start) < bindparam("hi"),
+        col(Booking.blocked_end) > bindparam("lo"),
         col(Booking.status) != BookingStatus.CANCELLED.value,
         or_(*who),
     )
-    if exclude_booking_id is not None:
-        query = query.where(col(Booking.id) != exclude_booking_id)
-    data.bookings = [BusyRow(*row) for row in session.execute(query)]
-    return data
+    if excluding:
+        query = query.where(col(Booking.id) != bindparam("exclude_id"))
+    return query
 
 
 def assemble_calendars(
@@ -473,7 +535,13 @@ def compute_slots(
     return find_slots(cal)
 
 
-def available_slots(
+@dataclass(frozen=True)
+class Availability:
+    slots: list[Slot]
+    tz: ZoneInfo  # the clinic's, to show the slots in
+
+
+def find_availability(
     session: Session,
     *,
     treatment_type_id: int,
@@ -481,9 +549,11 @@ def available_slots(
     end: date,
     now: datetime,
     therapist_id: int | None = None,
-) -> list[Slot]:
-    """Bookable slots for local dates start..end (both included).
+) -> Availability:
+    """Bookable slots for local dates start..end (both included), and the clinic's zone.
 
+    The catalog comes from the process's cache (one version read, see `catalog_cache`); the
+    bookings, time off and closures in the range from three indexed queries.
     A therapist who is inactive or does not give the treatment has no slots.
     Raises InvalidInput (range, ids), NotFound and InactiveResource (treatment type).
     """
@@ -498,29 +568,32 @@ def available_slots(
     validation.positive_id(treatment_type_id, "treatment_type_id")
     if therapist_id is not None:
         validation.positive_id(therapist_id, "therapist_id")
-    clinic = get_clinic(session)
-    tt = get_treatment(session, treatment_type_id, field="treatment_type_id")
-    therapist_ids = qualified_therapist_ids(session, tt)
+    catalog = catalog_snapshot(session)
+    offer = catalog.offer(treatment_type_id, field="treatment_type_id")
+    therapist_ids = list(offer.therapist_ids)
     if therapist_id is not None:
-        therapist = session.get(Therapist, therapist_id)
-        if therapist is None:
+        if therapist_id not in catalog.therapist_ids:
             raise NotFound(f"No therapist with id {therapist_id}", field="therapist_id")
         therapist_ids = [t for t in therapist_ids if t == therapist_id]
-    tz = clinic_time.zone(clinic.timezone)
-    treatment = treatment_of(tt)
-    room_ids = suitable_room_ids(session, tt)
+    room_ids = list(offer.room_ids)
     if not therapist_ids or not room_ids:
-        return []
-    _, _, fetch_lo, fetch_hi = search_bounds(start, end, tz, treatment)
+        return Availability([], catalog.tz)
+    treatment = Treatment(offer.duration, offer.buffer_before, offer.buffer_after)
+    _, _, fetch_lo, fetch_hi = search_bounds(start, end, catalog.tz, treatment)
     data = fetch_calendar_data(
-        session, therapist_ids=therapist_ids, room_ids=room_ids, lo=fetch_lo, hi=fetch_hi
+        session,
+        therapist_ids=therapist_ids,
+        room_ids=room_ids,
+        lo=fetch_lo,
+        hi=fetch_hi,
+        hours=catalog.hours,
     )
-    return compute_slots(
+    slots = compute_slots(
         data,
-        tz=tz,
-        step_minutes=clinic.slot_step_minutes,
-        min_notice_minutes=clinic.min_notice_minutes,
-        booking_horizon_days=clinic.booking_horizon_days,
+        tz=catalog.tz,
+        step_minutes=catalog.step_minutes,
+        min_notice_minutes=catalog.min_notice_minutes,
+        booking_horizon_days=catalog.booking_horizon_days,
         treatment=treatment,
         therapist_ids=therapist_ids,
         room_ids=room_ids,
@@ -528,3 +601,24 @@ def available_slots(
         end=end,
         now=now,
     )
+    return Availability(slots, catalog.tz)
+
+
+def available_slots(
+    session: Session,
+    *,
+    treatment_type_id: int,
+    start: date,
+    end: date,
+    now: datetime,
+    therapist_id: int | None = None,
+) -> list[Slot]:
+    """`find_availability`'s slots alone (same errors)."""
+    return find_availability(
+        session,
+        treatment_type_id=treatment_type_id,
+        start=start,
+        end=end,
+        now=now,
+        therapist_id=therapist_id,
+    ).slots

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -99,6 +100,25 @@ def grid_starts(lo: datetime, hi: datetime, tz: ZoneInfo, step_minutes: int) -> 
         else:
             cur += timedelta(minutes=1)
     return out
+
+
+@lru_cache(maxsize=2048)
+def day_grid(day: date, tz: ZoneInfo, step_minutes: int) -> tuple[datetime, ...]:
+    """Cached: the grid instants of one local day, [day_start(day), day_start(day + 1))."""
+    lo, hi = day_bounds(day, tz)
+    return tuple(grid_starts(lo, hi - timedelta(microseconds=1), tz, step_minutes))
+
+
+def grid_between(lo: datetime, hi: datetime, tz: ZoneInfo, step_minutes: int) -> list[datetime]:
+    """Every grid instant in [lo, hi), sorted: what `grid_starts` finds, from cached days."""
+    if lo >= hi:
+        return []
+    out: list[datetime] = []
+    day, last = local_date(lo, tz) - timedelta(days=1), local_date(hi, tz)
+    while day <= last:
+        out.extend(day_grid(day, tz, step_minutes))
+        day += timedelta(days=1)
+    return out[bisect_left(out, lo) : bisect_left(out, hi)]
 
 
 def fmt_local(instant: datetime, tz: ZoneInfo, with_date: bool = False) -> str:

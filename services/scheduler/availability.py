@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from services.scheduler import presenters
-from services.scheduler.api import Operation, operation, parse_query, respond
+from services.scheduler.api import Operation, operation, parse_query
 from services.scheduler.context import db
 from services.scheduler.schemas import AvailabilityQuery, Slots
-from shared import clinic_time
-from shared.availability import available_slots, get_clinic
+from shared.availability import find_availability
 from shared.models import utcnow
 
 bp = Blueprint("availability", __name__, url_prefix="/api/v1")
@@ -29,7 +28,7 @@ bp = Blueprint("availability", __name__, url_prefix="/api/v1")
 def availability() -> Response:
     q = parse_query(AvailabilityQuery)
     with db().read() as session:
-        found = available_slots(
+        found = find_availability(
             session,
             treatment_type_id=q.treatment_type_id,
             start=q.start,
@@ -37,5 +36,4 @@ def availability() -> Response:
             now=utcnow(),
             therapist_id=q.therapist_id,
         )
-        tz = clinic_time.zone(get_clinic(session).timezone)
-    return respond(presenters.slots(found, tz))
+    return Response(presenters.slots_json(found.slots, found.tz), mimetype="application/json")

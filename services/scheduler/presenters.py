@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.scheduler.schemas import (
@@ -71,7 +72,7 @@ def room_detail(r: Room, base_url: str) -> RoomDetail:
 
 
 def slots(found: list[Slot], tz: ZoneInfo) -> Slots:
-    """Built without re-validation: these values come from the engine, not from a user."""
+    """The response model itself (what `slots_json` writes, for the OpenAPI and the tests)."""
     return Slots.model_construct(
         slots=[
             SlotOut.model_construct(
@@ -83,6 +84,32 @@ def slots(found: list[Slot], tz: ZoneInfo) -> Slots:
             for s in found
         ]
     )
+
+
+def slots_json(found: list[Slot], tz: ZoneInfo) -> str:
+    """`slots(found, tz).model_dump_json()`, byte for byte, about five times faster.
+
+    A week holds hundreds of slots but only a few hundred distinct instants, so each instant
+    is converted and formatted once; building a model per slot cost more than the database
+    (see bench/serialisation.py). Pydantic writes a zero offset as Z, and so does this.
+    """
+    local: dict[datetime, str] = {}
+
+    def iso(instant: datetime) -> str:
+        text = local.get(instant)
+        if text is None:
+            text = instant.astimezone(tz).isoformat()
+            if text.endswith("+00:00"):
+                text = text[:-6] + "Z"
+            local[instant] = text
+        return text
+
+    items = ",".join(
+        f'{{"start":"{iso(s.start)}","end":"{iso(s.end)}",'
+        f'"therapist_id":{s.therapist_id},"room_id":{s.room_id}}}'
+        for s in found
+    )
+    return f'{{"slots":[{items}]}}'
 
 
 def booking(b: Booking, tz: ZoneInfo) -> BookingOut:

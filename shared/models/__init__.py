@@ -10,6 +10,7 @@ from shared.models.catalog import (
     TreatmentFeature,
     TreatmentType,
 )
+from shared.models.catalog_version import CatalogVersion
 from shared.models.clients import Client
 from shared.models.clinic import Clinic
 from shared.models.feeds import FeedVersion
@@ -24,6 +25,7 @@ __all__ = [
     "Booking",
     "BookingEvent",
     "BookingStatus",
+    "CatalogVersion",
     "Client",
     "Clinic",
     "Closure",

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from shared import accounts, catalog, clients, demo
-from shared.availability import available_slots
+from shared.availability import available_slots, find_availability
 from shared.booking import book, cancel, get_booking, mark_completed, mark_no_show, reschedule
 from shared.errors import (
     AuthError,
@@ -437,6 +437,22 @@ CASES = [
         "therapist_id",
         lambda s, i: available_slots(
             s, treatment_type_id=i.facial, start=MONDAY, end=MONDAY, now=NOW, therapist_id=0
+        ),
+    ),
+    Case(
+        "availability with its zone for 32 days",
+        InvalidInput,
+        "end",
+        lambda s, i: find_availability(
+            s, treatment_type_id=i.facial, start=MONDAY, end=MONDAY + timedelta(days=31), now=NOW
+        ),
+    ),
+    Case(
+        "availability with its zone, unknown therapist",
+        NotFound,
+        "therapist_id",
+        lambda s, i: find_availability(
+            s, treatment_type_id=i.facial, start=MONDAY, end=MONDAY, now=NOW, therapist_id=999
         ),
     ),
     # -- clinic settings ------------------------------------------------------------------
@@ -1078,6 +1094,7 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "mark_no_show",
         "get_booking",
         "available_slots",
+        "find_availability",
         "configure_clinic",
         "save_treatment_type",
         "save_room",

@@ -1,0 +1,213 @@
+"""The catalog as availability reads it, cached per process and checked on every request.
+
+A week's slots need the clinic's settings, the treatment type, who gives it, which rooms suit
+it and everyone's weekly hours: six queries that return the same rows all day. A process keeps
+them as a `CatalogSnapshot` and asks the database for `catalog_version` alone (one primary-key
+read), which triggers change in the same transaction as any write to those tables (migration
+0004). The version is read first and the rows after it, so a snapshot is never older than the
+version it is filed under; a missing version row (a table emptied by hand) disables the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, Row, Select, select
+from sqlmodel import Session, col
+
+from shared import clinic_time
+from shared.errors import InactiveResource, NotFound
+from shared.models import (
+    CatalogVersion,
+    Clinic,
+    Room,
+    RoomFeature,
+    Therapist,
+    TherapistSkill,
+    TreatmentFeature,
+    TreatmentType,
+    WorkingHours,
+)
+from shared.models.types import pk
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a therapist's week in local time (the plain form of a WorkingHours row)."""
+
+    weekday: int
+    start_time: time
+    end_time: time
+    valid_from: date | None
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A treatment type as availability needs it: its timing, who gives it and where."""
+
+    id: int
+    name: str
+    active: bool
+    duration: timedelta
+    buffer_before: timedelta
+    buffer_after: timedelta
+    therapist_ids: tuple[int, ...]  # active and qualified, by id
+    room_ids: tuple[int, ...]  # active, with every feature the treatment needs, by id
+
+
+@dataclass(frozen=True)
+class CatalogSnapshot:
+    version: int | None
+    tz: ZoneInfo
+    step_minutes: int
+    min_notice_minutes: int
+    booking_horizon_days: int
+    offers: dict[int, Offer]
+    therapist_ids: frozenset[int]  # every therapist, active or not
+    hours: dict[int, tuple[Block, ...]] = field(default_factory=dict)
+
+    def offer(self, treatment_type_id: int, *, field: str) -> Offer:
+        """Raises NotFound for an unknown treatment type, InactiveResource for a retired one."""
+        found = self.offers.get(treatment_type_id)
+        if found is None:
+            raise NotFound(f"No treatment type with id {treatment_type_id}", field=field)
+        if not found.active:
+            raise InactiveResource(f"{found.name} is no longer offered", field=field)
+        return found
+
+
+def weekly_hours_query() -> Select[int, int, time, time, date | None, date | None]:
+    """Working hours as plain columns; `block_of` turns a row into a Block."""
+    return select(
+        col(WorkingHours.therapist_id),
+        col(WorkingHours.weekday),
+        col(WorkingHours.start_time),
+        col(WorkingHours.end_time),
+        col(WorkingHours.valid_from),
+        col(WorkingHours.valid_to),
+    )
+
+
+def block_of(row: Row[int, int, time, time, date | None, date | None]) -> Block:
+    return Block(row.weekday, row.start_time, row.end_time, row.valid_from, row.valid_to)
+
+
+_VERSION = select(col(CatalogVersion.version)).where(col(CatalogVersion.id) == 1)
+
+
+def read_version(conn: Connection) -> int | None:
+    return conn.execute(_VERSION).scalar()
+
+
+def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
+    """Every catalog row availability reads, in six queries. Raises NotFound with no clinic."""
+    clinic = conn.execute(
+        select(
+            col(Clinic.timezone),
+            col(Clinic.slot_step_minutes),
+            col(Clinic.min_notice_minutes),
+            col(Clinic.booking_horizon_days),
+        ).where(col(Clinic.id) == 1)
+    ).first()
+    if clinic is None:
+        raise NotFound("The clinic is not set up yet: run `clinic demo-data` or add its settings")
+
+    needs: dict[int, set[int]] = defaultdict(set)
+    for tt_id, feature_id in conn.execute(
+        select(col(TreatmentFeature.treatment_type_id), col(TreatmentFeature.feature_id))
+    ):
+        needs[tt_id].add(feature_id)
+    room_has: dict[int, set[int]] = {}
+    for room_id, feature_id in conn.execute(
+        select(col(Room.id), col(RoomFeature.feature_id))
+        .join(RoomFeature, col(RoomFeature.room_id) == col(Room.id), isouter=True)
+        .where(col(Room.active).is_(True))
+    ):
+        features = room_has.setdefault(pk(room_id), set())
+        if feature_id is not None:
+            features.add(feature_id)
+    therapists: set[int] = set()
+    givers: dict[int, list[int]] = defaultdict(list)
+    for therapist_id, active, tt_id in conn.execute(
+        select(col(Therapist.id), col(Therapist.active), col(TherapistSkill.treatment_type_id))
+        .join(TherapistSkill, col(TherapistSkill.therapist_id) == col(Therapist.id), isouter=True)
+        .order_by(col(Therapist.id))
+    ):
+        therapists.add(pk(therapist_id))
+        if active and tt_id is not None:
+            givers[tt_id].append(pk(therapist_id))
+    hours: dict[int, list[Block]] = defaultdict(list)
+    for row in conn.execute(weekly_hours_query().order_by(col(WorkingHours.id))):
+        hours[row.therapist_id].append(block_of(row))
+
+    offers = {}
+    for tt in conn.execute(
+        select(
+            col(TreatmentType.id),
+            col(TreatmentType.name),
+            col(TreatmentType.active),
+            col(TreatmentType.duration_minutes),
+            col(TreatmentType.buffer_before_minutes),
+            col(TreatmentType.buffer_after_minutes),
+        )
+    ):
+        tt_id = pk(tt.id)
+        needed = needs.get(tt_id, set())
+        offers[tt_id] = Offer(
+            id=tt_id,
+            name=tt.name,
+            active=bool(tt.active),
+            duration=timedelta(minutes=tt.duration_minutes),
+            buffer_before=timedelta(minutes=tt.buffer_before_minutes),
+            buffer_after=timedelta(minutes=tt.buffer_after_minutes),
+            therapist_ids=tuple(givers.get(tt_id, ())),
+            room_ids=tuple(sorted(r for r, has in room_has.items() if needed <= has)),
+        )
+    return CatalogSnapshot(
+        version=version,
+        tz=clinic_time.zone(clinic.timezone),
+        step_minutes=clinic.slot_step_minutes,
+        min_notice_minutes=clinic.min_notice_minutes,
+        booking_horizon_days=clinic.booking_horizon_days,
+        offers=offers,
+        therapist_ids=frozenset(therapists),
+        hours={tid: tuple(blocks) for tid, blocks in hours.items()},
+    )
+
+
+class CatalogCache:
+    """The newest snapshot this process has read from one database."""
+
+    def __init__(self) -> None:
+        self._current: CatalogSnapshot | None = None
+
+    def get(self, conn: Connection) -> CatalogSnapshot:
+        version = read_version(conn)
+        current = self._current
+        if version is not None and current is not None and current.version == version:
+            return current
+        snapshot = load_snapshot(conn, version)
+        if version is not None:
+            self._current = snapshot  # one reference swap: safe across threads
+        return snapshot
+
+
+_caches: weakref.WeakKeyDictionary[Engine, CatalogCache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def catalog_snapshot(session: Session) -> CatalogSnapshot:
+    """The catalog as of this session's transaction. Raises NotFound when there is no clinic."""
+    conn = session.connection()
+    engine = conn.engine
+    cache = _caches.get(engine)
+    if cache is None:
+        with _caches_lock:
+            cache = _caches.setdefault(engine, CatalogCache())
+    return cache.get(conn)
