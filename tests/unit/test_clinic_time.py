@@ -7,6 +7,8 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared import clinic_time
 from shared.errors import InvalidInput
@@ -132,3 +134,35 @@ def test_a_naive_datetime_is_refused_and_an_aware_one_becomes_utc():
     aware = datetime(2027, 3, 1, 10, tzinfo=LJ)
     assert clinic_time.require_aware(aware, "start") == utc(2027, 3, 1, 9)
     assert clinic_time.require_aware(aware, "start").tzinfo is UTC
+
+
+GRID_ZONES = [
+    "Europe/Ljubljana",
+    "Australia/Lord_Howe",  # half-hour DST shift
+    "Asia/Kathmandu",  # +05:45
+    "America/Havana",  # DST changes at midnight
+    "America/Santiago",  # clocks go back from midnight to 23:00
+    "Pacific/Apia",  # skipped a whole day in 2011
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(GRID_ZONES),
+    lo=st.datetimes(min_value=datetime(2010, 1, 1), max_value=datetime(2032, 12, 31)),
+    length=st.integers(0, 4 * 24 * 60),
+    step=st.sampled_from(clinic_time.ALLOWED_SLOT_STEPS),
+)
+def test_the_cached_day_grids_give_exactly_the_grid_walked_minute_by_minute(zone, lo, length, step):
+    tz = ZoneInfo(zone)
+    start = lo.replace(tzinfo=UTC)
+    end = start + timedelta(minutes=length, seconds=lo.second)
+    expected = clinic_time.grid_starts(start, end - timedelta(microseconds=1), tz, step)
+    assert clinic_time.grid_between(start, end, tz, step) == expected
+
+
+def test_the_grid_goes_straight_over_the_day_samoa_skipped():
+    apia = ZoneInfo("Pacific/Apia")  # 29 Dec 2011 (-10:00) was followed by 31 Dec (+14:00)
+    day_before = datetime(2011, 12, 30, 9, tzinfo=UTC)  # 23:00 on the 29th, local
+    grid = clinic_time.grid_between(day_before, day_before + timedelta(hours=2), apia, 60)
+    assert [g.astimezone(apia).strftime("%d %H:%M") for g in grid] == ["29 23:00", "31 00:00"]
