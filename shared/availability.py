@@ -13,10 +13,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Select,
+    bindparam,
+    literal_column,
+    null,
+    or_,
+    union_all,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -115,8 +125,9 @@ def best_fit(
 def find_slots(cal: Calendars) -> list[Slot]:
     """One slot per start time and free therapist, each with the best-fitting free room.
 
-    Starts come from the clinic's grid, made once per local day; each therapist walks it with
-    one pointer into their busy list, and a start's room is chosen once for all therapists.
+    Starts come from the clinic's grid, made once per local day. Each therapist, then each
+    room, walks the starts in order with one pointer into its busy list, so a request costs
+    a few comparisons per start instead of a search per start and room.
     """
     t = cal.treatment
     grid = clinic_time.grid_between(cal.earliest, cal.latest, cal.tz, cal.step_minutes)
@@ -126,9 +137,7 @@ def find_slots(cal: Calendars) -> list[Slot]:
     blocked_lo = [start - before for start in grid]
     blocked_hi = [start + length for start in grid]
     client_ok = _free_marks(cal.client_busy, blocked_lo, blocked_hi)
-    rooms = [(r.room_id, r.busy) for r in cal.rooms]
-    room_at: dict[int, int | None] = {}  # grid index -> room (rooms don't depend on therapist)
-    found: list[tuple[int, int, int]] = []
+    hits: list[tuple[int, int]] = []  # (grid index, therapist id), free therapist and client
     for th in cal.therapists:
         busy, j, n = th.busy, 0, len(th.busy)
         for p_start, p_end in th.present:
@@ -140,14 +149,41 @@ def find_slots(cal: Calendars) -> list[Slot]:
                     j += 1
                 if (j < n and busy[j][0] < blocked_hi[i]) or not client_ok[i]:
                     continue
-                if i in room_at:
-                    room_id = room_at[i]
-                else:
-                    room_id = room_at[i] = best_fit(rooms, (lo, blocked_hi[i]), cal.tz)
-                if room_id is not None:
-                    found.append((i, th.therapist_id, room_id))
-    found.sort()
-    return [Slot(grid[i], tid, grid[i] + t.duration, rid) for i, tid, rid in found]
+                hits.append((i, th.therapist_id))
+    if not hits:
+        return []
+    room_at = _best_rooms(sorted({i for i, _ in hits}), blocked_lo, blocked_hi, cal)
+    hits.sort()
+    return [Slot(grid[i], tid, grid[i] + t.duration, room_at[i]) for i, tid in hits if i in room_at]
+
+
+def _best_rooms(
+    needed: list[int], blocked_lo: list[datetime], blocked_hi: list[datetime], cal: Calendars
+) -> dict[int, int]:
+    """For each needed grid index (ascending), what `best_fit` picks among the rooms.
+
+    The unusable gap `best_fit` weighs is the free stretch around the session less the
+    session's own (constant) length, so the smallest free stretch wins, then the lowest id.
+    """
+    days = [
+        clinic_time.day_bounds(clinic_time.local_date(blocked_lo[i], cal.tz), cal.tz)
+        for i in needed
+    ]
+    best: dict[int, tuple[timedelta, int]] = {}
+    for room in cal.rooms:
+        busy, j, n, rid = room.busy, 0, len(room.busy), room.room_id
+        for i, (day_lo, day_hi) in zip(needed, days, strict=True):
+            lo, hi = blocked_lo[i], blocked_hi[i]
+            while j < n and busy[j][1] <= lo:
+                j += 1
+            if j < n and busy[j][0] < hi:
+                continue
+            gap_lo = min(max(day_lo, busy[j - 1][1]) if j else day_lo, lo)
+            gap_hi = max(min(day_hi, busy[j][0]) if j < n else day_hi, hi)
+            stretch = (gap_hi - gap_lo, rid)
+            if i not in best or stretch < best[i]:
+                best[i] = stretch
+    return {i: rid for i, (_, rid) in best.items()}
 
 
 def _free_marks(
@@ -291,27 +327,45 @@ def fetch_calendar_data(
     exclude_booking_id: int | None = None,
     hours: Mapping[int, Sequence[WeeklyBlock]] | None = None,
 ) -> CalendarData:
-    """Four range queries, whatever the length of [lo, hi) or of the clinic's history; three
-    when the caller brings the weekly `hours` (from the catalog cache).
+    """Two indexed statements, whatever the length of [lo, hi) or of the clinic's history:
+    the weekly hours, and the bookings, time off and closures in range as one UNION ALL. One
+    when the caller brings the `hours` (from the catalog cache).
 
-    Plain column reads on the session's connection: no ORM objects to build, and the same
-    transaction (and so the same snapshot on SQLite) as the caller's.
+    Plain column reads on the session's connection: no ORM objects, and the same transaction
+    as the caller's.
     """
     conn = session.connection()
-    data = CalendarData()
+    data = _read_ranges(
+        conn,
+        therapist_ids=therapist_ids,
+        room_ids=room_ids,
+        lo=lo,
+        hi=hi,
+        client_id=client_id,
+        exclude_booking_id=exclude_booking_id,
+    )
     if hours is not None:
         data.hours = {tid: list(hours.get(tid, ())) for tid in therapist_ids}
     elif therapist_ids:
         for row in conn.execute(_HOURS, {"therapist_ids": list(therapist_ids)}):
             data.hours.setdefault(row.therapist_id, []).append(block_of(row))
-    if therapist_ids:
-        params = {"therapist_ids": list(therapist_ids), "lo": lo, "hi": hi}
-        for therapist_id, start_at, end_at in conn.execute(_TIME_OFF, params):
-            data.time_off.setdefault(therapist_id, []).append((start_at, end_at))
-    for room_id, start_at, end_at in conn.execute(_CLOSURES, {"lo": lo, "hi": hi}):
-        data.closures.append((room_id, (start_at, end_at)))
+    return data
+
+
+def _read_ranges(
+    conn: Connection,
+    *,
+    therapist_ids: Sequence[int],
+    room_ids: Sequence[int],
+    lo: datetime,
+    hi: datetime,
+    client_id: int | None = None,
+    exclude_booking_id: int | None = None,
+) -> CalendarData:
+    """Live bookings, time off and closures over [lo, hi) in one statement (no hours)."""
+    data = CalendarData()
     rows = conn.execute(
-        _bookings_query(client_id is not None, exclude_booking_id is not None),
+        _ranges_query(client_id is not None, exclude_booking_id is not None),
         {
             "therapist_ids": list(therapist_ids),
             "room_ids": list(room_ids),
@@ -322,42 +376,41 @@ def fetch_calendar_data(
             "exclude_id": exclude_booking_id,
         },
     )
-    data.bookings = [BusyRow(*row) for row in rows]
+    for kind, therapist_id, room_id, client_id_, start_at, end_at in rows:
+        if kind == _BOOKING:
+            data.bookings.append(BusyRow(therapist_id, room_id, client_id_, start_at, end_at))
+        elif kind == _TIME_OFF:
+            data.time_off.setdefault(therapist_id, []).append((start_at, end_at))
+        else:
+            data.closures.append((room_id, (start_at, end_at)))
     return data
 
 
-# Built once: making a statement costs more than SQLite takes to run it.
+# Statements are built once: making one costs more than SQLite takes to run it.
 _HOURS = weekly_hours_query().where(
     col(WorkingHours.therapist_id).in_(bindparam("therapist_ids", expanding=True))
 )
-_TIME_OFF = sa_select(col(TimeOff.therapist_id), col(TimeOff.start_at), col(TimeOff.end_at)).where(
-    col(TimeOff.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
-    col(TimeOff.start_at) < bindparam("hi"),
-    col(TimeOff.end_at) > bindparam("lo"),
-)
-_CLOSURES = sa_select(col(Closure.room_id), col(Closure.start_at), col(Closure.end_at)).where(
-    col(Closure.start_at) < bindparam("hi"), col(Closure.end_at) > bindparam("lo")
-)
+_BOOKING, _TIME_OFF, _CLOSURE = 0, 1, 2
 
 
 @cache
-def _bookings_query(
-    with_client: bool, excluding: bool
-) -> Select[int, int, int, datetime, datetime]:
-    """Live bookings of these therapists or rooms (or this client) over [lo, hi): an index
-    range on blocked_start, bounded below by the longest possible booking (`since`)."""
+def _ranges_query(with_client: bool, excluding: bool) -> CompoundSelect[Any]:
+    """Each part is an index range: bookings on blocked_start (bounded below by the longest
+    possible booking, `since`), time off on (therapist_id, start_at), closures on start_at.
+    The bookings part comes first: its column types decode every row's times."""
     who: list[ColumnElement[bool]] = [
         col(Booking.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
         col(Booking.room_id).in_(bindparam("room_ids", expanding=True)),
     ]
     if with_client:
         who.append(col(Booking.client_id) == bindparam("client_id"))
-    query = sa_select(
+    bookings: Select[*tuple[Any, ...]] = sa_select(
+        literal_column(str(_BOOKING)).label("kind"),
         col(Booking.therapist_id),
         col(Booking.room_id),
         col(Booking.client_id),
-        col(Booking.blocked_start),
-        col(Booking.blocked_end),
+        col(Booking.blocked_start).label("start_at"),
+        col(Booking.blocked_end).label("end_at"),
     ).where(
         col(Booking.blocked_start) >= bindparam("since"),
         col(Booking.blocked_start) < bindparam("hi"),
@@ -366,8 +419,28 @@ def _bookings_query(
         or_(*who),
     )
     if excluding:
-        query = query.where(col(Booking.id) != bindparam("exclude_id"))
-    return query
+        bookings = bookings.where(col(Booking.id) != bindparam("exclude_id"))
+    time_off: Select[*tuple[Any, ...]] = sa_select(
+        literal_column(str(_TIME_OFF)),
+        col(TimeOff.therapist_id),
+        null(),
+        null(),
+        col(TimeOff.start_at),
+        col(TimeOff.end_at),
+    ).where(
+        col(TimeOff.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
+        col(TimeOff.start_at) < bindparam("hi"),
+        col(TimeOff.end_at) > bindparam("lo"),
+    )
+    closures: Select[*tuple[Any, ...]] = sa_select(
+        literal_column(str(_CLOSURE)),
+        null(),
+        col(Closure.room_id),
+        null(),
+        col(Closure.start_at),
+        col(Closure.end_at),
+    ).where(col(Closure.start_at) < bindparam("hi"), col(Closure.end_at) > bindparam("lo"))
+    return union_all(bookings, time_off, closures)
 
 
 def assemble_calendars(

@@ -40,13 +40,15 @@ def require_aware(value: datetime, field: str) -> datetime:
     return value.astimezone(UTC)
 
 
+@lru_cache(maxsize=16384)
 def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The first instant the clinic's clocks show `at` or later on `day`.
 
     A time shown twice (autumn) is its first occurrence; a time skipped by DST (spring) is the
     moment of the change, so a block 02:00-10:00 on that day starts when the clocks jump to 03:00.
+    Cached: every request for slots expands the same weekly hours onto the same days.
     """
-    wall = datetime.combine(day, at.replace(tzinfo=None))
+    wall = datetime.combine(day, at.replace(tzinfo=None, fold=0))
     instant = wall.replace(tzinfo=tz).astimezone(UTC)  # fold=0: the earlier offset
     if instant.astimezone(tz).replace(tzinfo=None) == wall:
         return instant

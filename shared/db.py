@@ -71,6 +71,11 @@ class Database:
             if self.is_sqlite
             else self.engine
         )
+        self._autocommit_engine = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -82,6 +87,15 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A session for reads only: never committed; its objects stay readable after it closes."""
         with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def read_statements(self) -> Iterator[Session]:
+        """A session for reads whose every statement stands on its own: autocommit on
+        PostgreSQL, which saves the BEGIN and ROLLBACK round trips (each statement still sees
+        one consistent snapshot). For reads whose statements need not agree with each other;
+        on SQLite, which has no round trips, it is `read()`."""
+        with Session(self._autocommit_engine, expire_on_commit=False) as session:
             yield session
 
     def ping(self) -> bool:

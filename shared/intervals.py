@@ -65,9 +65,10 @@ def free_gap(
     busy: Sequence[Interval], start: datetime, end: datetime, lo: datetime, hi: datetime
 ) -> Interval | None:
     """The free stretch within [lo, hi) around [start, end), or None if `busy` overlaps it."""
-    if overlaps(busy, start, end):
+    i = bisect_right(busy, start, key=_start) - 1  # one search serves both questions
+    n = len(busy)
+    if (i >= 0 and busy[i][1] > start) or (i + 1 < n and busy[i + 1][0] < end):
         return None
-    i = bisect_right(busy, start, key=_start) - 1
     gap_start = max(lo, busy[i][1]) if i >= 0 else lo
-    gap_end = min(hi, busy[i + 1][0]) if i + 1 < len(busy) else hi
+    gap_end = min(hi, busy[i + 1][0]) if i + 1 < n else hi
     return (min(gap_start, start), max(gap_end, end))

@@ -27,7 +27,7 @@ bp = Blueprint("availability", __name__, url_prefix="/api/v1")
 )
 def availability() -> Response:
     q = parse_query(AvailabilityQuery)
-    with db().read() as session:
+    with db().read_statements() as session:
         found = find_availability(
             session,
             treatment_type_id=q.treatment_type_id,
