@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) -m bench.availability
 	$(PY) -m bench.feeds
 	$(PY) -m bench.bookings
+	$(PY) -m bench.serialisation
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Row, Select, select
+from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy.pool import Pool
 from sqlmodel import Session, col
 
 from shared import clinic_time
@@ -198,16 +199,18 @@ class CatalogCache:
         return snapshot
 
 
-_caches: weakref.WeakKeyDictionary[Engine, CatalogCache] = weakref.WeakKeyDictionary()
+# One cache per connection pool: per database a process opened, whatever execution options
+# (autocommit, BEGIN IMMEDIATE) its sessions use.
+_caches: weakref.WeakKeyDictionary[Pool, CatalogCache] = weakref.WeakKeyDictionary()
 _caches_lock = threading.Lock()
 
 
 def catalog_snapshot(session: Session) -> CatalogSnapshot:
     """The catalog as of this session's transaction. Raises NotFound when there is no clinic."""
     conn = session.connection()
-    engine = conn.engine
-    cache = _caches.get(engine)
+    pool = conn.engine.pool
+    cache = _caches.get(pool)
     if cache is None:
         with _caches_lock:
-            cache = _caches.setdefault(engine, CatalogCache())
+            cache = _caches.setdefault(pool, CatalogCache())
     return cache.get(conn)

@@ -166,3 +166,12 @@ def _column(table: str) -> str:
         "therapist_skill": "treatment_type_id",
         "working_hours": "weekday",
     }.get(table, "id")
+
+
+def test_one_database_keeps_one_cached_catalog_for_all_its_kinds_of_session(db, clinic):
+    with db.read() as session:
+        first = catalog_snapshot(session)
+    with db.read_statements() as session:
+        assert catalog_snapshot(session) is first
+    with db.transaction() as session:
+        assert catalog_snapshot(session) is first
