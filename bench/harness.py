@@ -143,6 +143,45 @@ def latency(
     return Latency(statistics.median(samples), samples[int(len(samples) * 0.95) - 1], len(samples))
 
 
+def interleaved_latency(
+    targets: dict[str, tuple[str, int, Sequence[str]]],
+    *,
+    rounds: int,
+    burst: int = 14,
+    warmup: int = 2,
+) -> dict[str, Latency]:
+    """`latency` for several servers and paths at once: each round sends `burst` requests in a
+    row to each target in turn (the first of each burst only warms its connection and is not
+    counted), so a slow moment of the machine falls on every case alike and ratios hold."""
+    conns = {
+        name: http.client.HTTPConnection(host, port, timeout=30)
+        for name, (host, port, _) in targets.items()
+    }
+    samples: dict[str, list[float]] = {name: [] for name in targets}
+    for round_ in range(warmup + rounds):
+        for name, (_, _, paths) in targets.items():
+            for i in range(burst + 1):
+                path = paths[(round_ * burst + i) % len(paths)]
+                started = time.perf_counter()
+                conns[name].request("GET", path)
+                response = conns[name].getresponse()
+                response.read()
+                elapsed = time.perf_counter() - started
+                if response.status >= 400:
+                    raise RuntimeError(f"{path} answered {response.status}")
+                if round_ >= warmup and i > 0:
+                    samples[name].append(elapsed * 1000)
+    for conn in conns.values():
+        conn.close()
+    out = {}
+    for name, values in samples.items():
+        values.sort()
+        out[name] = Latency(
+            statistics.median(values), values[int(len(values) * 0.95) - 1], len(values)
+        )
+    return out
+
+
 def throughput(worker: Callable[[int], int], *, clients: int, seconds: float) -> tuple[float, int]:
     """Run `worker(i)` in `clients` threads until `seconds` pass; it returns units done."""
     stop_at = time.monotonic() + seconds

@@ -626,7 +626,7 @@ def find_availability(
     """Bookable slots for local dates start..end (both included), and the clinic's zone.
 
     The catalog comes from the process's cache (one version read, see `catalog_cache`); the
-    bookings, time off and closures in the range from three indexed queries.
+    bookings, time off and closures in the range from one statement of index ranges.
     A therapist who is inactive or does not give the treatment has no slots.
     Raises InvalidInput (range, ids), NotFound and InactiveResource (treatment type).
     """
