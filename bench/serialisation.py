@@ -81,9 +81,9 @@ def _iso_once() -> Callable[[datetime], str]:
     return iso
 
 
-def stdlib_json(found: list[Slot]) -> str:
+def _formatted_once(found: list[Slot]) -> list[dict[str, object]]:
     iso = _iso_once()
-    rows = [
+    return [
         {
             "start": iso(s.start),
             "end": iso(s.end),
@@ -92,23 +92,16 @@ def stdlib_json(found: list[Slot]) -> str:
         }
         for s in found
     ]
-    return json.dumps({"slots": rows}, separators=(",", ":"))
+
+
+def stdlib_json(found: list[Slot]) -> str:
+    return json.dumps({"slots": _formatted_once(found)}, separators=(",", ":"))
 
 
 def orjson_dumps(found: list[Slot]) -> str:
     import orjson
 
-    iso = _iso_once()
-    rows = [
-        {
-            "start": iso(s.start),
-            "end": iso(s.end),
-            "therapist_id": s.therapist_id,
-            "room_id": s.room_id,
-        }
-        for s in found
-    ]
-    return orjson.dumps({"slots": rows}).decode()
+    return orjson.dumps({"slots": _formatted_once(found)}).decode()
 
 
 def direct(found: list[Slot]) -> str:

@@ -36,6 +36,18 @@ from shared.models import (
 )
 from shared.models.types import pk
 
+# What `load_snapshot` reads: each of these tables has a trigger that moves the version.
+CACHED_TABLES = (
+    "clinic",
+    "treatment_type",
+    "treatment_feature",
+    "room",
+    "room_feature",
+    "therapist",
+    "therapist_skill",
+    "working_hours",
+)
+
 
 @dataclass(frozen=True)
 class Block:

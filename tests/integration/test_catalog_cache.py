@@ -13,21 +13,10 @@ from sqlalchemy import text, update
 from sqlmodel import col
 
 from shared.availability import available_slots
-from shared.catalog_cache import catalog_snapshot, read_version
+from shared.catalog_cache import CACHED_TABLES, catalog_snapshot, read_version
 from shared.db import Database
 from shared.models import WorkingHours
 from tests.factories import MONDAY, NOW, local
-
-CATALOG_TABLES = (
-    "clinic",
-    "treatment_type",
-    "treatment_feature",
-    "room",
-    "room_feature",
-    "therapist",
-    "therapist_skill",
-    "working_hours",
-)
 
 
 def slots(db, treatment, **kwargs):
@@ -116,7 +105,7 @@ def test_a_catalog_change_that_rolls_back_leaves_no_trace_in_the_cache(db, clini
     assert {s.therapist_id for s in slots(db, clinic.consult)} == {clinic.boris.id}
 
 
-@pytest.mark.parametrize("table", CATALOG_TABLES)
+@pytest.mark.parametrize("table", CACHED_TABLES)
 def test_every_write_to_a_catalog_table_moves_the_version(db, clinic, table):
     with db.read() as session:
         before = read_version(session.connection())

@@ -26,7 +26,7 @@ down_revision: str | None = "20261125_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Every table whose rows shared.catalog_cache reads.
+# Every table whose rows shared.catalog_cache reads (its CACHED_TABLES, frozen here).
 CATALOG_TABLES = (
     "clinic",
     "treatment_type",
