@@ -23,7 +23,7 @@ from typing_extensions import TypedDict
 
 from bench.harness import table
 from services.scheduler.presenters import slots, slots_json
-from shared.availability import Slot
+from shared.slots import Slot
 
 TZ = ZoneInfo("Europe/Ljubljana")
 

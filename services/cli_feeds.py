@@ -7,10 +7,10 @@ from typing import Any
 
 from services import cli
 from shared import feeds
-from shared.availability import get_clinic
 from shared.catalog import rotate_feed_token
 from shared.config import Settings
 from shared.db import Database
+from shared.directory import get_clinic
 from shared.errors import InvalidInput, NotFound
 from shared.models import Clinic, Room, Therapist
 

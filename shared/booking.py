@@ -17,18 +17,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from shared import clinic_time, outbox, validation
-from shared.availability import (
-    TherapistCalendar,
-    best_fit,
-    booking_window,
+from shared.calendar_data import load_calendars
+from shared.clients import get_client
+from shared.directory import (
     get_clinic,
     get_treatment,
-    load_calendars,
     qualified_therapist_ids,
     suitable_room_ids,
     treatment_of,
 )
-from shared.clients import get_client
 from shared.errors import (
     BeyondHorizon,
     BookingConflict,
@@ -67,6 +64,7 @@ from shared.models import (
     WorkingHours,
 )
 from shared.models.types import pk, utcnow
+from shared.slots import TherapistCalendar, best_fit, booking_window
 
 SOURCES = ("api", "dashboard", "client", "demo", "import")
 

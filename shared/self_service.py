@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from shared import booking as booking_rules
 from shared import invites
-from shared.availability import get_clinic
+from shared.directory import get_clinic
 from shared.errors import NotFound
 from shared.models import Booking, BookingStatus, Clinic
 from shared.models.types import utcnow

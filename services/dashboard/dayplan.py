@@ -16,9 +16,10 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, or_, select
 
 from shared import clinic_time
-from shared.availability import MAX_BOOKING_SPAN, working_intervals
+from shared.calendar_data import MAX_BOOKING_SPAN
 from shared.intervals import Interval, clip, merge, subtract
 from shared.models import Booking, BookingStatus, Closure, Room, Therapist, TimeOff, WorkingHours
+from shared.slots import working_intervals
 
 DEFAULT_FIRST_HOUR = 8
 DEFAULT_LAST_HOUR = 20

@@ -23,9 +23,9 @@ from services.scheduler.schemas import (
 )
 from shared import booking as rules
 from shared import clinic_time
-from shared.availability import get_clinic
 from shared.booking_queries import booking_with_relations, list_bookings
 from shared.clients import find_or_create_client
+from shared.directory import get_clinic
 from shared.errors import InvalidInput
 from shared.models import Booking
 

@@ -18,8 +18,8 @@ from services.scheduler.schemas import (
     TherapistOut,
     TreatmentTypeOut,
 )
-from shared.availability import Slot
 from shared.models import Booking, Room, Therapist, TreatmentType
+from shared.slots import Slot
 
 
 def treatment_type(t: TreatmentType) -> TreatmentTypeOut:

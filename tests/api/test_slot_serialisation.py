@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from services.scheduler.presenters import slots, slots_json
 from services.scheduler.schemas import Slots
-from shared.availability import Slot
+from shared.slots import Slot
 
 ZONES = ["Europe/Ljubljana", "Europe/London", "Asia/Kathmandu", "America/St_Johns", "UTC"]
 instants = st.datetimes(

@@ -1,6 +1,6 @@
 """A slow, obviously right model of availability: minute by minute over the clinic's wall clock.
 
-It shares no code with `shared.availability` or `shared.clinic_time`: every rule is restated
+It shares no code with `shared.slots` or `shared.clinic_time`: every rule is restated
 here on integer minutes since the epoch, so the property tests compare two independent
 readings of the same rules:
 

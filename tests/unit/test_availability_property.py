@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 
-from shared.availability import CalendarData, Treatment, compute_slots
+from shared.slots import CalendarData, Treatment, compute_slots
 from tests.unit.reference import World, reference_slots
 from tests.unit.worlds import describe, worlds
 
@@ -42,7 +42,7 @@ def engine_slots(world: World) -> list[tuple]:
 
 
 def BusyRowFor(b):
-    from shared.availability import BusyRow
+    from shared.slots import BusyRow
 
     return BusyRow(b.therapist_id, b.room_id, b.client_id, b.blocked_start, b.blocked_end)
 

@@ -30,9 +30,10 @@ from services.dashboard.views.forms import (
     opts,
 )
 from shared import booking, clients, clinic_time
-from shared.availability import Slot, available_slots
+from shared.availability import available_slots
 from shared.errors import ClinicError, InvalidInput
 from shared.models import Client, Clinic, Room, Therapist, TreatmentType
+from shared.slots import Slot
 
 SEARCH_LIMIT = 12
 

@@ -30,7 +30,8 @@ from services.dashboard.views.forms import (
     opts,
 )
 from shared import booking, clinic_time
-from shared.availability import available_slots, qualified_therapist_ids, suitable_room_ids
+from shared.availability import available_slots
+from shared.directory import qualified_therapist_ids, suitable_room_ids
 from shared.errors import ClinicError
 from shared.models import Booking, BookingStatus, OutboxMessage, Room, Therapist
 

@@ -17,7 +17,7 @@ from services.dashboard import context, refusals
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.forms import opts
 from shared import catalog, clinic_time
-from shared.availability import get_clinic
+from shared.directory import get_clinic
 from shared.errors import ClinicError
 from shared.feeds import feed_urls
 from shared.models import Clinic, Room, Therapist

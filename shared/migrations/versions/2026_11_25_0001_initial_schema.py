@@ -369,7 +369,7 @@ def downgrade() -> None:
 # on the interval with buffers: racing workers and replicas can never both win a slot.
 # The constraint/trigger names are what shared.booking maps back to a typed conflict.
 # SQLite's triggers bound blocked_start from below (no booking spans a day, see
-# shared.availability.MAX_BOOKING_SPAN) so each check is a short index range, not a scan.
+# shared.calendar_data.MAX_BOOKING_SPAN) so each check is a short index range, not a scan.
 OVERLAP_GUARDS = {"therapist": "therapist_id", "room": "room_id", "client": "client_id"}
 
 
