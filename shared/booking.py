@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
-from shared import clinic_time, outbox, validation
+from shared import clinic_time, lifecycle, outbox, validation
 from shared.calendar_data import load_calendars
 from shared.clients import get_client
 from shared.directory import (
@@ -30,13 +30,12 @@ from shared.errors import (
     BeyondHorizon,
     BookingConflict,
     BookingRefused,
-    CancellationTooLate,
     ClientBusy,
+    ClinicError,
     ClosedForBooking,
     InactiveResource,
     InThePast,
     InvalidInput,
-    InvalidTransition,
     NoAvailability,
     NotFound,
     NotOnSlotGrid,
@@ -153,10 +152,7 @@ def reschedule(
     now = _now(now)
     actor = _actor(actor)
     booking = get_booking(session, booking_id, lock=True)
-    if booking.status != BookingStatus.BOOKED:
-        raise InvalidTransition(f"A {booking.status.replace('_', '-')} session cannot be moved")
-    if booking.start_at <= now:
-        raise InvalidTransition("A session that has started cannot be moved")
+    _refuse(lifecycle.move_refusal(booking, now))
     new_start = booking.start_at if start is None else clinic_time.require_aware(start, "start")
     if new_start == booking.start_at and therapist_id is None and room_id is None:
         raise InvalidInput("nothing to change: give a new start, therapist or room", field="start")
@@ -232,20 +228,8 @@ def cancel(
     actor = _actor(actor)
     reason = validation.text(reason or "", "reason", max_len=1000, required=False)
     booking = get_booking(session, booking_id, lock=True)
-    if booking.status != BookingStatus.BOOKED:
-        raise InvalidTransition(
-            f"This session is already {booking.status.replace('_', '-')} and cannot be cancelled"
-        )
     clinic = get_clinic(session)
-    if by_client:
-        deadline = booking.start_at - timedelta(hours=clinic.cancellation_notice_hours)
-        if now > deadline:
-            raise CancellationTooLate(
-                f"Sessions can be cancelled online up to {clinic.cancellation_notice_hours} hours "
-                f"before they start; please call the clinic at {clinic.phone}"
-            )
-    elif booking.end_at <= now:
-        raise InvalidTransition("A session that is over cannot be cancelled; mark it instead")
+    _refuse(lifecycle.cancel_refusal(booking, now, by_client=clinic if by_client else None))
     booking.status = BookingStatus.CANCELLED.value
     booking.cancelled_at = now
     booking.cancel_reason = reason
@@ -275,6 +259,11 @@ def mark_no_show(
 # -- internals -----------------------------------------------------------------------------
 
 
+def _refuse(refusal: ClinicError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
 def _actor(actor: str) -> str:
     """Who makes the change, for the history: an API key's name or a dashboard user."""
     return validation.text(actor or "", "actor", max_len=200)
@@ -288,13 +277,7 @@ def _close(
     session: Session, booking_id: int, status: BookingStatus, actor: str, now: datetime
 ) -> Booking:
     booking = get_booking(session, booking_id, lock=True)
-    label = status.value.replace("_", "-")
-    if booking.status != BookingStatus.BOOKED:
-        raise InvalidTransition(
-            f"Only a booked session can be marked {label}; this one is {booking.status}"
-        )
-    if booking.start_at > now:
-        raise InvalidTransition(f"A session that has not started cannot be marked {label}")
+    _refuse(lifecycle.mark_refusal(booking, now, status))
     booking.status = status.value
     booking.sequence += 1
     booking.updated_at = now

@@ -1,8 +1,8 @@
 """One error hierarchy for the whole clinic: raised by the rules, caught once at each edge.
 
 Each error carries a stable `code` for programs and a `message` a receptionist understands;
-`field` names the input at fault where there is one. The edges map the base classes to HTTP
-statuses (InvalidInput 422, NotFound 404, Conflict 409, BookingRefused 422, AuthError 401/403).
+`field` names the input at fault where there is one. Every edge answers an error with
+`http_status(exc)`: the API as JSON, the dashboard and the client's page as a message.
 """
 
 from __future__ import annotations
@@ -131,3 +131,16 @@ class DuplicateName(Conflict):
 
 class IdempotencyMismatch(InvalidInput):
     code = "idempotency_key_reused"
+
+
+_HTTP_STATUS: tuple[tuple[type[ClinicError], int], ...] = (
+    (Forbidden, 403),
+    (AuthError, 401),
+    (NotFound, 404),
+    (Conflict, 409),
+)
+
+
+def http_status(exc: ClinicError) -> int:
+    """The one HTTP status for an error, at every edge: any other refusal is a 422."""
+    return next((status for kind, status in _HTTP_STATUS if isinstance(exc, kind)), 422)

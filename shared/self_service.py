@@ -8,16 +8,16 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from shared import booking as booking_rules
-from shared import invites
+from shared import invites, lifecycle
 from shared.directory import get_clinic
 from shared.errors import NotFound
-from shared.models import Booking, BookingStatus, Clinic
+from shared.models import Booking, Clinic
 from shared.models.types import utcnow
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
@@ -55,7 +55,7 @@ def view(session: Session, token: str, *, base_url: str, now: datetime | None = 
     booking = find_booking(session, token)
     clinic = get_clinic(session)
     tz = ZoneInfo(clinic.timezone)
-    deadline = booking.start_at - timedelta(hours=clinic.cancellation_notice_hours)
+    deadline = lifecycle.client_cancel_deadline(booking, clinic)
     local = deadline.astimezone(tz)
     return ClientView(
         booking=booking,
@@ -64,7 +64,7 @@ def view(session: Session, token: str, *, base_url: str, now: datetime | None = 
         status=booking.status,
         cancel_deadline=deadline,
         cancel_deadline_text=f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}",
-        can_cancel=booking.status == BookingStatus.BOOKED.value and now <= deadline,
+        can_cancel=lifecycle.cancel_refusal(booking, now, by_client=clinic) is None,
         ics_url=invites.links(base_url, booking).ics,
     )
 

@@ -7,9 +7,7 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from shared.errors import BookingRefused, ClinicError, Conflict, InvalidInput, NotFound
-
-STATUS = ((NotFound, 404), (Conflict, 409), (BookingRefused, 422), (InvalidInput, 422))
+from shared.errors import ClinicError, http_status
 
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
@@ -46,5 +44,4 @@ def register(app: Flask) -> None:
     @app.errorhandler(ClinicError)
     def refused(exc: ClinicError) -> tuple[str, int]:
         # A safety net: screens catch refusals themselves and show them beside their form.
-        status = next((code for kind, code in STATUS if isinstance(exc, kind)), 422)
-        return _page(status, "That was not possible", exc.message)
+        return _page(http_status(exc), "That was not possible", exc.message)

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from services.scheduler.context import db, settings
 from shared import self_service
-from shared.errors import ClinicError, Conflict, InvalidInput, NotFound
+from shared.errors import ClinicError, InvalidInput, NotFound, http_status
 from shared.models.types import utcnow
 
 bp = Blueprint("client_pages", __name__, template_folder="templates")
@@ -115,7 +115,7 @@ def _not_found(exc: NotFound) -> Response:
 
 @bp.errorhandler(ClinicError)
 def _refused(exc: ClinicError) -> Response:
-    status = 409 if isinstance(exc, Conflict) else 422
+    status = http_status(exc)
     token = (request.view_args or {}).get("token", "")
     if isinstance(exc, InvalidInput) and exc.field == "reason":
         return _page(

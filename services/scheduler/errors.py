@@ -9,26 +9,9 @@ from flask import Flask, Response, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from shared.errors import (
-    AuthError,
-    BookingRefused,
-    ClinicError,
-    Conflict,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-)
+from shared.errors import AuthError, ClinicError, Forbidden, http_status
 
 log = logging.getLogger("clinic.scheduler")
-
-STATUS: list[tuple[type[ClinicError], int]] = [
-    (Forbidden, 403),
-    (AuthError, 401),
-    (NotFound, 404),
-    (Conflict, 409),
-    (BookingRefused, 422),
-    (InvalidInput, 422),
-]
 
 
 def error_response(
@@ -36,10 +19,6 @@ def error_response(
 ) -> tuple[Response, int]:
     body = {"error": {"code": code, "message": message, "fields": fields or {}}}
     return jsonify(body), status
-
-
-def status_of(exc: ClinicError) -> int:
-    return next((status for cls, status in STATUS if isinstance(exc, cls)), 400)
 
 
 def pydantic_fields(exc: ValidationError) -> dict[str, str]:
@@ -53,7 +32,7 @@ def pydantic_fields(exc: ValidationError) -> dict[str, str]:
 def register(app: Flask) -> None:
     @app.errorhandler(ClinicError)
     def _clinic(exc: ClinicError) -> tuple[Response, int]:
-        response = error_response(status_of(exc), exc.code, exc.message, exc.fields)
+        response = error_response(http_status(exc), exc.code, exc.message, exc.fields)
         if isinstance(exc, AuthError) and not isinstance(exc, Forbidden):
             response[0].headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
         return response
