@@ -38,6 +38,7 @@ from bench.harness import (
 from shared import catalog, clinic_time, feeds, migrate
 from shared.clients import create_client
 from shared.db import Database
+from shared.feed_cache import FeedCache
 from shared.models import Booking
 
 SESSIONS = 2_000
@@ -144,7 +145,7 @@ def prepare(database_url: str) -> tuple[str, dict[str, float]]:
     timings = {}
     with database.read() as session:
         feed = feeds.find_feed(session, "therapist", token)
-        cache = feeds.FeedCache(database)
+        cache = FeedCache(database)
         started = time.perf_counter()
         doc = cache.document(session, feed)
         timings["cold render in-process (ms)"] = time.perf_counter() - started

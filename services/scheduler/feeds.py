@@ -10,6 +10,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from services.scheduler.context import db
 from shared import feeds
+from shared.feed_cache import FeedCache
+from shared.http_validators import http_date, not_modified
 from shared.models.types import utcnow
 
 bp = Blueprint("feeds", __name__)
@@ -17,11 +19,11 @@ bp = Blueprint("feeds", __name__)
 _CACHE_KEY = "clinic.feed_cache"
 
 
-def _cache() -> feeds.FeedCache:
+def _cache() -> FeedCache:
     app: Flask = current_app
-    cache: feeds.FeedCache | None = app.extensions.get(_CACHE_KEY)
+    cache: FeedCache | None = app.extensions.get(_CACHE_KEY)
     if cache is None:
-        cache = app.extensions.setdefault(_CACHE_KEY, feeds.FeedCache(db()))
+        cache = app.extensions.setdefault(_CACHE_KEY, FeedCache(db()))
     return cache
 
 
@@ -35,7 +37,7 @@ def feed(kind: str, token: str) -> Response:
     if doc is None:
         with database.read() as session:
             doc = _cache().document(session, found, now, marker=marker)
-    fresh = feeds.not_modified(
+    fresh = not_modified(
         doc,
         if_none_match=request.headers.get("If-None-Match"),
         if_modified_since=request.headers.get("If-Modified-Since"),
@@ -48,7 +50,7 @@ def feed(kind: str, token: str) -> Response:
         filename = "appointment.ics" if kind == "booking" else f"{kind}.ics"
         response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["ETag"] = doc.etag
-    response.headers["Last-Modified"] = feeds.http_date(doc.last_modified)
+    response.headers["Last-Modified"] = http_date(doc.last_modified)
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"

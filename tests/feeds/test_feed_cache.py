@@ -1,4 +1,4 @@
-"""shared.feeds below HTTP: validators shared by every process, the window's queries, 304 rules."""
+"""Feeds below HTTP: validators shared by every process, the window's queries, 304 rules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from shared import booking as rules
-from shared import feeds
+from shared import feed_cache, feeds, http_validators
 from shared.db import Database
 from shared.models import Booking, Client
 from shared.models.types import utcnow
@@ -23,14 +23,14 @@ def _feed(db: Database, token: str) -> feeds.Feed:
         return feeds.find_feed(session, "therapist", token)
 
 
-DocOf = Callable[[feeds.FeedCache, feeds.Feed, datetime], feeds.Document]
+DocOf = Callable[[feed_cache.FeedCache, feeds.Feed, datetime], feed_cache.Document]
 
 
 @pytest.fixture
 def doc_of(db: Database, icaljs: Callable[[bytes], dict[str, Any]]) -> DocOf:
     """A feed's document from a cache, its bytes read by both parsers like every feed here."""
 
-    def make(cache: feeds.FeedCache, feed: feeds.Feed, now: datetime) -> feeds.Document:
+    def make(cache: feed_cache.FeedCache, feed: feeds.Feed, now: datetime) -> feed_cache.Document:
         with db.read() as session:
             doc = cache.document(session, feed, now)
         read_both(doc.body, icaljs)
@@ -44,10 +44,10 @@ def test_every_process_and_a_restarted_one_send_the_same_validators(
 ) -> None:
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow()
-    first = doc_of(feeds.FeedCache(db), feed, now)
+    first = doc_of(feed_cache.FeedCache(db), feed, now)
     later = now + timedelta(minutes=7)
-    other_worker = doc_of(feeds.FeedCache(db), feed, later)
-    restarted = doc_of(feeds.FeedCache(db), feed, later + timedelta(hours=3))
+    other_worker = doc_of(feed_cache.FeedCache(db), feed, later)
+    restarted = doc_of(feed_cache.FeedCache(db), feed, later + timedelta(hours=3))
     assert first.etag == other_worker.etag == restarted.etag
     assert first.last_modified == other_worker.last_modified == restarted.last_modified
     assert first.last_modified == now.replace(microsecond=0)
@@ -58,18 +58,18 @@ def test_new_bytes_get_a_later_last_modified_even_within_the_same_second(
 ) -> None:
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow().replace(microsecond=100)
-    cache = feeds.FeedCache(db)
+    cache = feed_cache.FeedCache(db)
     before = doc_of(cache, feed, now)
     facial = some_bookings["anna_facial"]
     with db.transaction() as session:
         rules.cancel(session, facial.id, actor="t", now=facial.start_at - timedelta(days=1))
-    after = doc_of(feeds.FeedCache(db), feed, now + timedelta(microseconds=500))
+    after = doc_of(feed_cache.FeedCache(db), feed, now + timedelta(microseconds=500))
     assert after.etag != before.etag
     assert after.last_modified == before.last_modified + timedelta(seconds=1)
-    assert not feeds.not_modified(
+    assert not http_validators.not_modified(
         after,
         if_none_match=None,
-        if_modified_since=feeds.http_date(before.last_modified),
+        if_modified_since=http_validators.http_date(before.last_modified),
         now=now + timedelta(seconds=5),
     )
 
@@ -78,7 +78,7 @@ def test_a_cached_feed_is_reused_until_its_state_changes(
     db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
     feed = _feed(db, clinic.anna.feed_token)
-    cache = feeds.FeedCache(db)
+    cache = feed_cache.FeedCache(db)
     now = utcnow()
     first = doc_of(cache, feed, now)
     assert doc_of(cache, feed, now + timedelta(seconds=1)) is first
@@ -92,7 +92,7 @@ def test_a_change_outside_the_state_shows_after_the_recheck_interval(
     db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
     ticks = [0.0]
-    cache = feeds.FeedCache(db, recheck_after=60, clock=lambda: ticks[0])
+    cache = feed_cache.FeedCache(db, recheck_after=60, clock=lambda: ticks[0])
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow()
     first = doc_of(cache, feed, now)
@@ -107,14 +107,14 @@ def test_a_change_outside_the_state_shows_after_the_recheck_interval(
 def test_a_feed_with_no_sessions_is_still_a_valid_calendar(
     db: Database, doc_of: DocOf, clinic: Clinic, icaljs: object
 ) -> None:
-    doc = doc_of(feeds.FeedCache(db), _feed(db, clinic.boris.feed_token), utcnow())
+    doc = doc_of(feed_cache.FeedCache(db), _feed(db, clinic.boris.feed_token), utcnow())
     js = icaljs(doc.body)  # type: ignore[operator]
     assert js["events"] == [] and js["calname"] == "Boris Li · Test Clinic"
 
 
 # -- the 304 rules, as a pure function ------------------------------------------------------------
 
-DOC = feeds.Document(
+DOC = feed_cache.Document(
     body=b"",
     etag='"abc"',
     last_modified=datetime(2027, 1, 10, 12, 0, 0, tzinfo=UTC),
@@ -145,7 +145,10 @@ NOW = datetime(2027, 1, 11, tzinfo=UTC)
     ],
 )
 def test_not_modified_follows_rfc_9110(inm: str | None, ims: str | None, expected: bool) -> None:
-    assert feeds.not_modified(DOC, if_none_match=inm, if_modified_since=ims, now=NOW) is expected
+    assert (
+        http_validators.not_modified(DOC, if_none_match=inm, if_modified_since=ims, now=NOW)
+        is expected
+    )
 
 
 def test_two_apps_on_one_database_agree_on_validators(
@@ -178,7 +181,7 @@ def test_two_apps_on_one_database_agree_on_validators(
 def test_another_therapists_booking_costs_an_aggregate_but_no_render(
     db: Database, doc_of: DocOf, clinic: Clinic, some_bookings: dict[str, Booking]
 ) -> None:
-    cache = feeds.FeedCache(db)
+    cache = feed_cache.FeedCache(db)
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow()
     first = doc_of(cache, feed, now)
@@ -194,7 +197,7 @@ def test_a_change_written_around_the_booking_rules_shows_within_the_state_rechec
     from sqlalchemy import update
 
     ticks = [0.0]
-    cache = feeds.FeedCache(db, state_recheck=60, clock=lambda: ticks[0])
+    cache = feed_cache.FeedCache(db, state_recheck=60, clock=lambda: ticks[0])
     feed = _feed(db, clinic.anna.feed_token)
     now = utcnow()
     first = doc_of(cache, feed, now)

@@ -488,10 +488,10 @@ def test_head_gives_the_headers_without_the_body(
 def test_the_feed_query_uses_the_therapist_index(db: Database, clinic: Clinic) -> None:
     from sqlmodel import select
 
-    from shared import feeds
+    from shared import feed_window, feeds
 
     feed = feeds.Feed("therapist", clinic.anna.id, "Anna")  # type: ignore[arg-type]
-    query = select(Booking.id).where(feeds._booking_filter(feed, utcnow()))
+    query = select(Booking.id).where(feed_window._booking_filter(feed, utcnow()))
     with db.engine.connect() as conn:
         compiled = query.compile(conn)
         if db.is_sqlite:

@@ -585,7 +585,7 @@ def test_a_therapist_who_had_the_invitation_hears_of_the_cancel_after_invites_ar
 def test_a_reminder_whose_session_moves_while_it_is_being_sent_goes_out_again_for_the_new_time(
     db, clinic, smtp: SmtpServer, mail_settings
 ):
-    from shared.mailer import SmtpTransport
+    from shared.smtp import SmtpTransport
     from tests.invites.conftest import FAST
 
     booking_id = book(db, clinic, local(MONDAY, "10:00"))
