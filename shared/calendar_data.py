@@ -6,7 +6,7 @@ with the bookings inside the asked range, never with the clinic's history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
-    Connection,
     Select,
     bindparam,
     literal_column,
@@ -25,24 +24,8 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from shared import clinic_time
-from shared.catalog_cache import block_of, weekly_hours_query
-from shared.models import (
-    Booking,
-    BookingStatus,
-    Clinic,
-    Closure,
-    TimeOff,
-    WorkingHours,
-)
-from shared.slots import (
-    BusyRow,
-    CalendarData,
-    Calendars,
-    Treatment,
-    WeeklyBlock,
-    assemble_calendars,
-)
+from shared.models import Booking, BookingStatus, Closure, TimeOff
+from shared.slots import BusyRow, CalendarData, WeeklyBlock
 
 # No booking spans longer than this (durations and buffers are capped in the catalog), which
 # gives range queries a lower bound on blocked_start and keeps them off the clinic's history.
@@ -56,62 +39,33 @@ def fetch_calendar_data(
     room_ids: Sequence[int],
     lo: datetime,
     hi: datetime,
-    client_id: int | None = None,
-    exclude_booking_id: int | None = None,
-    hours: Mapping[int, Sequence[WeeklyBlock]] | None = None,
+    hours: Mapping[int, Sequence[WeeklyBlock]],
+    client_ids: Collection[int] = (),
 ) -> CalendarData:
-    """Two indexed statements, whatever the length of [lo, hi) or of the clinic's history:
-    the weekly hours, and the bookings, time off and closures in range as one UNION ALL. One
-    when the caller brings the `hours` (from the catalog cache).
+    """One indexed statement, whatever the length of [lo, hi) or of the clinic's history:
+    the live bookings of these therapists, rooms and clients, their time off and the
+    closures over [lo, hi), as one UNION ALL; the weekly `hours` come from the catalog cache.
 
     Plain column reads on the session's connection: no ORM objects, and the same transaction
     as the caller's.
     """
-    conn = session.connection()
-    data = _read_ranges(
-        conn,
-        therapist_ids=therapist_ids,
-        room_ids=room_ids,
-        lo=lo,
-        hi=hi,
-        client_id=client_id,
-        exclude_booking_id=exclude_booking_id,
-    )
-    if hours is not None:
-        data.hours = {tid: list(hours.get(tid, ())) for tid in therapist_ids}
-    elif therapist_ids:
-        for row in conn.execute(_HOURS, {"therapist_ids": list(therapist_ids)}):
-            data.hours.setdefault(row.therapist_id, []).append(block_of(row))
-    return data
-
-
-def _read_ranges(
-    conn: Connection,
-    *,
-    therapist_ids: Sequence[int],
-    room_ids: Sequence[int],
-    lo: datetime,
-    hi: datetime,
-    client_id: int | None = None,
-    exclude_booking_id: int | None = None,
-) -> CalendarData:
-    """Live bookings, time off and closures over [lo, hi) in one statement (no hours)."""
-    data = CalendarData()
-    rows = conn.execute(
-        _ranges_query(client_id is not None, exclude_booking_id is not None),
+    data = CalendarData(hours={tid: list(hours.get(tid, ())) for tid in therapist_ids})
+    rows = session.connection().execute(
+        _ranges_query(bool(client_ids)),
         {
             "therapist_ids": list(therapist_ids),
             "room_ids": list(room_ids),
+            "client_ids": list(client_ids),
             "since": lo - MAX_BOOKING_SPAN,
             "lo": lo,
             "hi": hi,
-            "client_id": client_id,
-            "exclude_id": exclude_booking_id,
         },
     )
-    for kind, therapist_id, room_id, client_id_, start_at, end_at in rows:
+    for kind, booking_id, therapist_id, room_id, client_id, start_at, end_at in rows:
         if kind == _BOOKING:
-            data.bookings.append(BusyRow(therapist_id, room_id, client_id_, start_at, end_at))
+            data.bookings.append(
+                BusyRow(therapist_id, room_id, client_id, start_at, end_at, booking_id)
+            )
         elif kind == _TIME_OFF:
             data.time_off.setdefault(therapist_id, []).append((start_at, end_at))
         else:
@@ -119,26 +73,24 @@ def _read_ranges(
     return data
 
 
-# Statements are built once: making one costs more than SQLite takes to run it.
-_HOURS = weekly_hours_query().where(
-    col(WorkingHours.therapist_id).in_(bindparam("therapist_ids", expanding=True))
-)
 _BOOKING, _TIME_OFF, _CLOSURE = 0, 1, 2
 
 
 @cache
-def _ranges_query(with_client: bool, excluding: bool) -> CompoundSelect[Any]:
-    """Each part is an index range: bookings on blocked_start (bounded below by the longest
-    possible booking, `since`), time off on (therapist_id, start_at), closures on start_at.
-    The bookings part comes first: its column types decode every row's times."""
+def _ranges_query(with_clients: bool) -> CompoundSelect[Any]:
+    """Built once (making a statement costs more than SQLite takes to run it). Each part is
+    an index range: bookings on blocked_start (bounded below by the longest possible booking,
+    `since`), time off on (therapist_id, start_at), closures on start_at. The bookings part
+    comes first: its column types decode every row's times."""
     who: list[ColumnElement[bool]] = [
         col(Booking.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
         col(Booking.room_id).in_(bindparam("room_ids", expanding=True)),
     ]
-    if with_client:
-        who.append(col(Booking.client_id) == bindparam("client_id"))
+    if with_clients:
+        who.append(col(Booking.client_id).in_(bindparam("client_ids", expanding=True)))
     bookings: Select[*tuple[Any, ...]] = sa_select(
         literal_column(str(_BOOKING)).label("kind"),
+        col(Booking.id),
         col(Booking.therapist_id),
         col(Booking.room_id),
         col(Booking.client_id),
@@ -151,10 +103,9 @@ def _ranges_query(with_client: bool, excluding: bool) -> CompoundSelect[Any]:
         col(Booking.status) != BookingStatus.CANCELLED.value,
         or_(*who),
     )
-    if excluding:
-        bookings = bookings.where(col(Booking.id) != bindparam("exclude_id"))
     time_off: Select[*tuple[Any, ...]] = sa_select(
         literal_column(str(_TIME_OFF)),
+        null(),
         col(TimeOff.therapist_id),
         null(),
         null(),
@@ -168,48 +119,10 @@ def _ranges_query(with_client: bool, excluding: bool) -> CompoundSelect[Any]:
     closures: Select[*tuple[Any, ...]] = sa_select(
         literal_column(str(_CLOSURE)),
         null(),
+        null(),
         col(Closure.room_id),
         null(),
         col(Closure.start_at),
         col(Closure.end_at),
     ).where(col(Closure.start_at) < bindparam("hi"), col(Closure.end_at) > bindparam("lo"))
     return union_all(bookings, time_off, closures)
-
-
-def load_calendars(
-    session: Session,
-    *,
-    clinic: Clinic,
-    treatment: Treatment,
-    therapist_ids: Sequence[int],
-    room_ids: Sequence[int],
-    lo: datetime,
-    hi: datetime,
-    earliest: datetime,
-    latest: datetime,
-    client_id: int | None = None,
-    exclude_booking_id: int | None = None,
-) -> Calendars:
-    """The calendars of these therapists and rooms over [lo, hi), from four range queries."""
-    data = fetch_calendar_data(
-        session,
-        therapist_ids=therapist_ids,
-        room_ids=room_ids,
-        lo=lo,
-        hi=hi,
-        client_id=client_id,
-        exclude_booking_id=exclude_booking_id,
-    )
-    return assemble_calendars(
-        data,
-        tz=clinic_time.zone(clinic.timezone),
-        step_minutes=clinic.slot_step_minutes,
-        treatment=treatment,
-        therapist_ids=therapist_ids,
-        room_ids=room_ids,
-        lo=lo,
-        hi=hi,
-        earliest=earliest,
-        latest=latest,
-        client_id=client_id,
-    )

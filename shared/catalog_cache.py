@@ -1,11 +1,12 @@
-"""The catalog as availability reads it, cached per process and checked on every request.
+"""The catalog as availability and the booking rules read it, cached per process.
 
-A week's slots need the clinic's settings, the treatment type, who gives it, which rooms suit
-it and everyone's weekly hours: six queries that return the same rows all day. A process keeps
-them as a `CatalogSnapshot` and asks the database for `catalog_version` alone (one primary-key
-read), which triggers change in the same transaction as any write to those tables (migration
-0004). The version is read first and the rows after it, so a snapshot is never older than the
-version it is filed under; a missing version row (a table emptied by hand) disables the cache.
+Slots and bookings need the clinic's settings, the treatment types, who gives them, which
+rooms suit them and everyone's weekly hours: six queries that return the same rows all day.
+A process keeps them as a `CatalogSnapshot` and asks the database for `catalog_version` alone
+(one primary-key read), which triggers change in the same transaction as any write to those
+tables (migration 0004). The version is read first and the rows after it, so a snapshot is
+never older than the version it is filed under; a missing version row (a table emptied by
+hand) disables the cache.
 """
 
 from __future__ import annotations
@@ -75,6 +76,15 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class Resource:
+    """A therapist or a room: what the booking rules name and check."""
+
+    id: int
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
 class CatalogSnapshot:
     version: int | None
     tz: ZoneInfo
@@ -82,17 +92,41 @@ class CatalogSnapshot:
     min_notice_minutes: int
     booking_horizon_days: int
     offers: dict[int, Offer]
-    therapist_ids: frozenset[int]  # every therapist, active or not
+    therapists: dict[int, Resource]  # every therapist, active or not
+    rooms: dict[int, Resource]  # every room, active or not
     hours: dict[int, tuple[Block, ...]] = field(default_factory=dict)
+    invite_therapists: bool = False
+    reminder_hours_before: int = 0
 
-    def offer(self, treatment_type_id: int, *, field: str) -> Offer:
-        """Raises NotFound for an unknown treatment type, InactiveResource for a retired one."""
+    @property
+    def therapist_ids(self) -> frozenset[int]:
+        return frozenset(self.therapists)
+
+    def offer(self, treatment_type_id: int, *, field: str, retired_ok: bool = False) -> Offer:
+        """Raises NotFound for an unknown treatment type, InactiveResource for a retired one
+        (unless `retired_ok`: a session booked before it was retired may still be moved)."""
         found = self.offers.get(treatment_type_id)
         if found is None:
             raise NotFound(f"No treatment type with id {treatment_type_id}", field=field)
-        if not found.active:
+        if not found.active and not retired_ok:
             raise InactiveResource(f"{found.name} is no longer offered", field=field)
         return found
+
+    def therapist(self, therapist_id: int, *, field: str = "therapist_id") -> Resource:
+        """An active therapist. Raises NotFound, InactiveResource."""
+        return _active(self.therapists.get(therapist_id), "therapist", therapist_id, field)
+
+    def room(self, room_id: int, *, field: str = "room_id") -> Resource:
+        """An active room. Raises NotFound, InactiveResource."""
+        return _active(self.rooms.get(room_id), "room", room_id, field)
+
+
+def _active(found: Resource | None, label: str, ident: int, field: str) -> Resource:
+    if found is None:
+        raise NotFound(f"No {label} with id {ident}", field=field)
+    if not found.active:
+        raise InactiveResource(f"{found.name} is not active", field=field)
+    return found
 
 
 def weekly_hours_query() -> Select[int, int, time, time, date | None, date | None]:
@@ -126,6 +160,8 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             col(Clinic.slot_step_minutes),
             col(Clinic.min_notice_minutes),
             col(Clinic.booking_horizon_days),
+            col(Clinic.invite_therapists),
+            col(Clinic.reminder_hours_before),
         ).where(col(Clinic.id) == 1)
     ).first()
     if clinic is None:
@@ -136,23 +172,31 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
         select(col(TreatmentFeature.treatment_type_id), col(TreatmentFeature.feature_id))
     ):
         needs[tt_id].add(feature_id)
-    room_has: dict[int, set[int]] = {}
-    for room_id, feature_id in conn.execute(
-        select(col(Room.id), col(RoomFeature.feature_id))
+    rooms: dict[int, Resource] = {}
+    room_has: dict[int, set[int]] = {}  # active rooms only
+    for room_id, name, active, feature_id in conn.execute(
+        select(col(Room.id), col(Room.name), col(Room.active), col(RoomFeature.feature_id))
         .join(RoomFeature, col(RoomFeature.room_id) == col(Room.id), isouter=True)
-        .where(col(Room.active).is_(True))
+        .order_by(col(Room.id))
     ):
-        features = room_has.setdefault(pk(room_id), set())
-        if feature_id is not None:
-            features.add(feature_id)
-    therapists: set[int] = set()
+        rooms[pk(room_id)] = Resource(pk(room_id), name, bool(active))
+        if active:
+            features = room_has.setdefault(pk(room_id), set())
+            if feature_id is not None:
+                features.add(feature_id)
+    therapists: dict[int, Resource] = {}
     givers: dict[int, list[int]] = defaultdict(list)
-    for therapist_id, active, tt_id in conn.execute(
-        select(col(Therapist.id), col(Therapist.active), col(TherapistSkill.treatment_type_id))
+    for therapist_id, name, active, tt_id in conn.execute(
+        select(
+            col(Therapist.id),
+            col(Therapist.name),
+            col(Therapist.active),
+            col(TherapistSkill.treatment_type_id),
+        )
         .join(TherapistSkill, col(TherapistSkill.therapist_id) == col(Therapist.id), isouter=True)
         .order_by(col(Therapist.id))
     ):
-        therapists.add(pk(therapist_id))
+        therapists[pk(therapist_id)] = Resource(pk(therapist_id), name, bool(active))
         if active and tt_id is not None:
             givers[tt_id].append(pk(therapist_id))
     hours: dict[int, list[Block]] = defaultdict(list)
@@ -189,8 +233,11 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
         min_notice_minutes=clinic.min_notice_minutes,
         booking_horizon_days=clinic.booking_horizon_days,
         offers=offers,
-        therapist_ids=frozenset(therapists),
+        therapists=therapists,
+        rooms=rooms,
         hours={tid: tuple(blocks) for tid, blocks in hours.items()},
+        invite_therapists=bool(clinic.invite_therapists),
+        reminder_hours_before=clinic.reminder_hours_before,
     )
 
 

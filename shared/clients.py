@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from shared import validation
 from shared.errors import DuplicateName, NotFound
 from shared.models import Client
+from shared.models.types import utcnow
 
 
 def get_client(session: Session, client_id: int, *, field: str = "client_id") -> Client:
@@ -36,21 +38,31 @@ def create_client(
 def find_or_create_client(
     session: Session, *, name: str, email: str | None, phone: str = ""
 ) -> Client:
-    """The client with this e-mail, or a new one; a client without e-mail is always new."""
+    """The client with this e-mail, or a new one; a client without e-mail is always new.
+
+    A new address is registered with one INSERT ... ON CONFLICT DO NOTHING, so two requests
+    registering it at once both book for the same client. Raises InvalidInput.
+    """
     if not email:
         return create_client(session, name=name, email=email, phone=phone)
     address = validation.email(email)
-    existing = session.exec(select(Client).where(Client.email == address)).first()
+    name = validation.text(name, "name", max_len=200)
+    phone = validation.text(phone or "", "phone", max_len=50, required=False)
+    by_address = select(Client).where(Client.email == address)
+    existing = session.exec(by_address).first()
     if existing is None:
-        try:
-            with session.begin_nested():
-                return create_client(session, name=name, email=address, phone=phone)
-        except (IntegrityError, DuplicateName):
-            # Another request registered this address a moment ago: book for that client.
-            existing = session.exec(select(Client).where(Client.email == address)).one()
-    validation.text(name, "name", max_len=200)
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        registered = session.scalars(
+            insert(Client)
+            .values(name=name, email=address, phone=phone, notes="", created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["email"])
+            .returning(Client)
+        ).first()
+        if registered is not None:
+            return registered
+        existing = session.exec(by_address).one()  # registered a moment ago by another request
     if phone and not existing.phone:
-        existing.phone = validation.text(phone, "phone", max_len=50, required=False)
+        existing.phone = phone
     return existing
 
 

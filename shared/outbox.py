@@ -6,15 +6,28 @@ A booking that commits always has its messages; one that rolls back has none. Th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, col, func, select
 
 from shared.errors import InvalidTransition, NotFound
-from shared.models import Booking, Clinic, MessageKind, MessageStatus, OutboxMessage, utcnow
+from shared.models import Booking, MessageKind, MessageStatus, OutboxMessage, utcnow
+from shared.models.types import pk
 
 
-def _recipients(booking: Booking, clinic: Clinic) -> list[tuple[str, str]]:
+class MessageSettings(Protocol):
+    """The clinic's settings that decide which messages a booking gets (a Clinic row, or the
+    cached catalog)."""
+
+    @property
+    def invite_therapists(self) -> bool: ...
+    @property
+    def reminder_hours_before(self) -> int: ...
+
+
+def _recipients(booking: Booking, clinic: MessageSettings) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if booking.client is not None and booking.client.email:
         out.append(("client", booking.client.email))
@@ -26,7 +39,7 @@ def _recipients(booking: Booking, clinic: Clinic) -> list[tuple[str, str]]:
 CALENDAR_KINDS = (MessageKind.INVITE.value, MessageKind.UPDATE.value, MessageKind.CANCEL.value)
 
 
-def enqueue(session: Session, booking: Booking, kind: MessageKind, clinic: Clinic) -> None:
+def enqueue(session: Session, booking: Booking, kind: MessageKind, clinic: MessageSettings) -> None:
     """Queue the calendar message for `kind` and keep the booking's reminder in step.
 
     Every therapist who was sent this booking before hears of the change too: one taken off
@@ -70,16 +83,12 @@ def _told_therapists(session: Session, booking: Booking) -> list[str]:
 
 
 def _schedule_reminder(
-    session: Session, booking: Booking, kind: MessageKind, clinic: Clinic
+    session: Session, booking: Booking, kind: MessageKind, clinic: MessageSettings
 ) -> None:
-    pending = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.booking_id == booking.id,
-            OutboxMessage.kind == MessageKind.REMINDER.value,
-            OutboxMessage.status == MessageStatus.PENDING.value,
-        )
-    ).all()
-    assert booking.id is not None
+    if kind == MessageKind.INVITE:  # a new booking: no reminder yet
+        pending: Sequence[OutboxMessage] = []
+    else:
+        pending = _pending_reminders(session, booking)
     if kind == MessageKind.CANCEL:
         for msg in pending:
             msg.status = MessageStatus.SKIPPED.value
@@ -103,7 +112,7 @@ def _schedule_reminder(
         return
     session.add(
         OutboxMessage(
-            booking_id=booking.id,
+            booking_id=pk(booking.id),
             kind=MessageKind.REMINDER.value,
             recipient=email,
             recipient_role="client",
@@ -111,6 +120,16 @@ def _schedule_reminder(
             next_attempt_at=due,
         )
     )
+
+
+def _pending_reminders(session: Session, booking: Booking) -> Sequence[OutboxMessage]:
+    return session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.booking_id == booking.id,
+            OutboxMessage.kind == MessageKind.REMINDER.value,
+            OutboxMessage.status == MessageStatus.PENDING.value,
+        )
+    ).all()
 
 
 def pending_count(session: Session) -> int:

@@ -15,9 +15,6 @@ from zoneinfo import ZoneInfo
 
 from shared import clinic_time
 from shared.intervals import Interval, free_gap, merge, subtract
-from shared.models import (
-    Clinic,
-)
 
 
 @dataclass(frozen=True)
@@ -210,6 +207,7 @@ class BusyRow:
     client_id: int
     blocked_start: datetime
     blocked_end: datetime
+    booking_id: int = 0
 
 
 @dataclass
@@ -283,7 +281,16 @@ def assemble_calendars(
     )
 
 
-def booking_window(clinic: Clinic, now: datetime) -> tuple[datetime, datetime]:
+class BookingLimits(Protocol):
+    """The clinic's notice and horizon (a Clinic row, or the cached catalog)."""
+
+    @property
+    def min_notice_minutes(self) -> int: ...
+    @property
+    def booking_horizon_days(self) -> int: ...
+
+
+def booking_window(clinic: BookingLimits, now: datetime) -> tuple[datetime, datetime]:
     """Earliest and latest (exclusive) start a client may book now: notice and horizon."""
     return (
         now + timedelta(minutes=clinic.min_notice_minutes),

@@ -24,8 +24,8 @@ from services.scheduler.schemas import (
 from shared import booking as rules
 from shared import clinic_time
 from shared.booking_queries import booking_with_relations, list_bookings
+from shared.catalog_cache import catalog_snapshot
 from shared.clients import find_or_create_client
-from shared.directory import get_clinic
 from shared.errors import InvalidInput
 from shared.models import Booking
 
@@ -34,9 +34,8 @@ WRITE_ERRORS = (400, 401, 404, 409, 422)
 
 
 def _out(session: Session, booking: Booking) -> BookingOut:
-    """Relations come from the session's identity map after a write: no extra queries."""
-    tz = clinic_time.zone(get_clinic(session).timezone)
-    return presenters.booking(booking, tz)
+    """The zone and the names of treatment, therapist and room come from the cached catalog."""
+    return presenters.booking(booking, catalog_snapshot(session))
 
 
 @bp.post("/bookings")
@@ -58,19 +57,19 @@ def create() -> Response:
     payload = parse_body(BookingCreate)
 
     def action(session: Session) -> BookingOut:
-        client_id = payload.client_id
+        client = None  # held here, so the session's identity map keeps it for `book`
         if payload.client is not None:
-            client_id = find_or_create_client(
+            client = find_or_create_client(
                 session,
                 name=payload.client.name,
                 email=payload.client.email,
                 phone=payload.client.phone,
-            ).id
+            )
         made = rules.book(
             session,
             treatment_type_id=payload.treatment_type_id,
             start=payload.start,
-            client_id=client_id,
+            client_id=client.id if client is not None else payload.client_id,
             therapist_id=payload.therapist_id,
             room_id=payload.room_id,  # type: ignore[arg-type]
             notes=payload.notes,
@@ -98,7 +97,8 @@ def create() -> Response:
 def index() -> Response:
     q = parse_query(BookingQuery)
     with db().read() as session:
-        tz = clinic_time.zone(get_clinic(session).timezone)
+        catalog = catalog_snapshot(session)
+        tz = catalog.tz
         found = list_bookings(
             session,
             start_at=_instant(q.start, tz, "start", end=False),
@@ -110,7 +110,7 @@ def index() -> Response:
             after=_decode_cursor(q.cursor),
             limit=q.limit + 1,
         )
-        items = [presenters.booking(b, tz) for b in found[: q.limit]]
+        items = [presenters.booking(b, catalog) for b in found[: q.limit]]
     nxt = None
     if len(found) > q.limit:
         last = found[q.limit - 1]

@@ -18,6 +18,7 @@ from services.scheduler.schemas import (
     TherapistOut,
     TreatmentTypeOut,
 )
+from shared.catalog_cache import CatalogSnapshot
 from shared.models import Booking, Room, Therapist, TreatmentType
 from shared.slots import Slot
 
@@ -112,17 +113,19 @@ def slots_json(found: list[Slot], tz: ZoneInfo) -> str:
     return f'{{"slots":[{items}]}}'
 
 
-def booking(b: Booking, tz: ZoneInfo) -> BookingOut:
-    assert b.treatment_type and b.therapist and b.room and b.client
+def booking(b: Booking, catalog: CatalogSnapshot) -> BookingOut:
+    """Names and zone from the catalog snapshot, so a fresh booking costs no reads."""
+    assert b.client
+    tz = catalog.tz
     return BookingOut(
         id=b.id,  # type: ignore[arg-type]
         uid=b.uid,
         status=b.status,  # type: ignore[arg-type]
         start=b.start_at.astimezone(tz),
         end=b.end_at.astimezone(tz),
-        treatment_type=Ref(id=b.treatment_type.id, name=b.treatment_type.name),  # type: ignore[arg-type]
-        therapist=Ref(id=b.therapist.id, name=b.therapist.name),  # type: ignore[arg-type]
-        room=Ref(id=b.room.id, name=b.room.name),  # type: ignore[arg-type]
+        treatment_type=Ref(id=b.treatment_type_id, name=catalog.offers[b.treatment_type_id].name),
+        therapist=Ref(id=b.therapist_id, name=catalog.therapists[b.therapist_id].name),
+        room=Ref(id=b.room_id, name=catalog.rooms[b.room_id].name),
         client=ClientOut(
             id=b.client.id,  # type: ignore[arg-type]
             name=b.client.name,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from shared import demo
+from shared import catalog_cache, demo
 from shared.availability import available_slots
 from shared.booking import book
 from tests.factories import MONDAY, NOW, local
@@ -70,6 +70,7 @@ def test_availability_for_one_day_and_for_31_days_issues_the_same_statements(db,
 
 
 def test_repeated_availability_reads_only_the_catalog_version_and_the_ranges(db, busy_clinic):
+    catalog_cache._caches.clear()  # as in a process that has not read the catalog yet
     first, first_sql = slots_with_queries(db, busy_clinic, 7)
     again, again_sql = slots_with_queries(db, busy_clinic, 7)
     assert again == first
@@ -110,20 +111,48 @@ def test_bookings_are_read_through_an_index_on_their_start(db, busy_clinic):
             assert "Seq Scan on booking" not in details, details
 
 
-def test_booking_itself_issues_the_same_statements_with_a_long_history(db, clinic):
-    def booking_sql(at: str, client) -> int:
-        with statements(db) as seen, db.transaction() as session:
-            book(
-                session,
-                treatment_type_id=clinic.facial.id,
-                start=local(MONDAY, at),
-                client_id=client.id,
-                actor="test",
-                now=NOW,
-            )
-        return len(seen)
+def _booking_sql(db, clinic, at: str, client, day=MONDAY) -> list[str]:
+    with statements(db) as seen, db.transaction() as session:
+        book(
+            session,
+            treatment_type_id=clinic.facial.id,
+            start=local(day, at),
+            client_id=client.id,
+            actor="test",
+            now=NOW,
+        )
+    return seen
 
-    first = booking_sql("10:00", clinic.client)
+
+def _kind(statement: str) -> str:
+    """'INSERT booking', 'SELECT catalog_version', 'LOCK', ... for one statement."""
+    words = statement.split()
+    if "pg_advisory_xact_lock" in statement:
+        return "LOCK"
+    if words[0] == "INSERT":
+        return f"INSERT {words[2]}"
+    if words[0] == "SELECT":
+        return f"SELECT {words[words.index('FROM') + 1]}"
+    return words[0]
+
+
+def test_a_booking_reads_the_catalog_version_the_client_and_one_range_then_writes(db, clinic):
+    _booking_sql(db, clinic, "10:00", clinic.client)  # the process has read the catalog
+    seen = [_kind(q) for q in _booking_sql(db, clinic, "13:00", clinic.other_client)]
+    if db.is_sqlite:
+        assert seen[0] == "BEGIN"  # IMMEDIATE: the write lock is held from the first read
+        seen = seen[1:]
+    expected = ["SELECT catalog_version", "SELECT client"]
+    expected += [] if db.is_sqlite else ["LOCK"]
+    expected += ["SELECT booking", "INSERT booking", "INSERT booking_event"]
+    assert seen[: len(expected)] == expected
+    assert set(seen[len(expected) :]) == {"INSERT outbox_message"}  # invitation, reminder
+    assert len(seen) <= len(expected) + 2
+
+
+def test_booking_itself_issues_the_same_statements_with_a_long_history(db, clinic):
+    _booking_sql(db, clinic, "09:00", clinic.client, day=MONDAY + timedelta(days=1))
+    first = len(_booking_sql(db, clinic, "10:00", clinic.client))
     with db.transaction() as session:
         demo.make_history(session, bookings=3000, now=datetime(2027, 6, 1, tzinfo=UTC))
-    assert booking_sql("13:00", clinic.other_client) == first
+    assert len(_booking_sql(db, clinic, "13:00", clinic.other_client)) == first
