@@ -1,11 +1,17 @@
-"""Bookings per second on PostgreSQL with 32 concurrent clients, then a hunt for overlaps.
+"""Booking on PostgreSQL: one client at a time, many at once, and the placement engine.
 
-    .venv/bin/python -m bench.bookings [--clients 32] [--seconds 20]
+    .venv/bin/python -m bench.bookings [--only single|placement|concurrent]
+                                       [--clients 32] [--seconds 20] [--rounds 300]
 
-Each client does what a booking page does: reads a random day's availability for a random
-treatment type, then books one of the slots it saw (so clients collide as real ones do).
-Afterwards a SQL self-join counts overlapping live bookings per therapist, room and client:
-it must find none. The ceiling is the same server's /healthz under the same concurrency.
+- single: one client books, POST after POST, each preceded by a /healthz on the same
+  keep-alive connection (the ceiling, measured in the same moments); the statements one POST
+  issues are counted in-process, through the same app, for a new and a known client.
+- placement: a course of 12 weekly sessions placed in one pass against one session placed,
+  in turn, inside the domain (no HTTP).
+- concurrent: each client does what a booking page does (a random day's availability, then
+  one of its slots, so clients collide as real ones do); afterwards a SQL self-join counts
+  overlapping live bookings per therapist, room and client: it must find none. The ceiling is
+  the same server's /healthz under the same concurrency.
 """
 
 from __future__ import annotations
@@ -18,12 +24,16 @@ import statistics
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
+from sqlmodel import select
 
-from bench.harness import fresh_postgres, gunicorn, table, throughput
+from bench.harness import BENCH_ENV, fresh_postgres, get, gunicorn, table, throughput
 from shared import accounts, demo, migrate
 from shared.db import Database
+from shared.models import Client
 
 OVERLAPS = """
 SELECT count(*) FROM booking a JOIN booking b
@@ -35,17 +45,211 @@ SELECT count(*) FROM booking a JOIN booking b
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--only", choices=["single", "placement", "concurrent"])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rounds", type=int, default=300)
     args = parser.parse_args()
+    if args.only in (None, "single"):
+        single(args.rounds)
+    if args.only in (None, "placement"):
+        placement(args.rounds)
+    if args.only in (None, "concurrent"):
+        concurrent(args.clients, args.seconds)
 
-    url = fresh_postgres("bench_bookings")
+
+def _demo_clinic(name: str) -> tuple[str, str]:
+    """A fresh PostgreSQL database with the demo clinic; its URL and an API key."""
+    url = fresh_postgres(name)
     migrate.upgrade(url)
     database = Database(url)
     with database.transaction() as session:
         demo.load_demo(session)
         _, key = accounts.create_api_key(session, "bench")
     database.dispose()
+    return url, key
+
+
+def _free_starts(host: str, port: int, count: int) -> list[tuple[int, str]]:
+    """(treatment type, start) pairs that stay free while booked in order: a few per day, each
+    a free start of its own treatment type, three hours from the others that day."""
+    picked: list[tuple[int, str]] = []
+    today = datetime.now(UTC).date()
+    for d in range(2, 85):
+        day = (today + timedelta(days=d)).isoformat()
+        chosen: list[datetime] = []
+        for tt in range(1, 8):
+            path = f"/api/v1/availability?treatment_type_id={tt}&start={day}&end={day}"
+            for slot in json.loads(get(host, port, path)[1])["slots"]:
+                at = datetime.fromisoformat(slot["start"])
+                if all(abs(at - other) >= timedelta(hours=3) for other in chosen):
+                    chosen.append(at)
+                    picked.append((tt, slot["start"]))
+                    break
+            if len(picked) >= count:
+                return picked
+    return picked
+
+
+def _statements_per_post(url: str, key: str) -> dict[str, int]:
+    """Statements one booking POST issues, counted in-process on the same database."""
+    from sqlalchemy import event
+
+    from services.scheduler import create_app
+    from shared.config import load_settings
+
+    database = Database(url)
+    app = create_app(
+        {"DATABASE": database, "SETTINGS": load_settings({"DATABASE_URL": url, **BENCH_ENV})}
+    )
+    client = app.test_client()
+    seen: list[str] = []
+    event.listen(
+        database.engine,
+        "before_cursor_execute",
+        lambda *a: seen.append(a[2]),  # statement
+    )
+    out: dict[str, int] = {}
+    starts = _free_starts_in_process(client)
+    for label, email in (
+        ("warm-up", "bench-count-0@example.com"),
+        ("new client", "bench-count-1@example.com"),
+        ("known client", "bench-count-1@example.com"),
+    ):
+        tt, start = starts.pop()
+        seen.clear()
+        response = client.post(
+            "/api/v1/bookings",
+            json={"treatment_type_id": tt, "start": start, "client": {"name": "B", "email": email}},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"counting POST answered {response.status_code}")
+        out[label] = len(seen)
+    database.dispose()
+    return out
+
+
+def _free_starts_in_process(client: Any) -> list[tuple[int, str]]:
+    """Three free starts on days the timed POSTs leave alone (the horizon's last days)."""
+    today = datetime.now(UTC).date()
+    out: list[tuple[int, str]] = []
+    for d in range(86, 90):
+        day = (today + timedelta(days=d)).isoformat()
+        slots = client.get(f"/api/v1/availability?treatment_type_id=2&start={day}&end={day}")
+        if slots.json["slots"]:
+            out.append((2, slots.json["slots"][0]["start"]))
+    return out[:3]
+
+
+def single(rounds: int) -> None:
+    url, key = _demo_clinic("bench_bookings_single")
+    counts = _statements_per_post(url, key)
+    with gunicorn(url, workers=4) as (host, port):
+        targets = _free_starts(host, port, rounds + 20)
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        health_ms: list[float] = []
+        post_ms: list[float] = []
+        refused = 0
+        for i, (tt, start) in enumerate(targets):
+            started = time.perf_counter()
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            health = (time.perf_counter() - started) * 1000
+            body = json.dumps(
+                {
+                    "treatment_type_id": tt,
+                    "start": start,
+                    "client": {"name": "Bench Client", "email": f"single{i}@example.com"},
+                }
+            )
+            started = time.perf_counter()
+            conn.request(
+                "POST",
+                "/api/v1/bookings",
+                body=body,
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
+            response = conn.getresponse()
+            response.read()
+            post = (time.perf_counter() - started) * 1000
+            if i < 20:
+                continue  # warm-up: every worker's catalog cache and connections
+            if response.status != 201:
+                refused += 1
+                continue
+            health_ms.append(health)
+            post_ms.append(post)
+    h, p = statistics.median(health_ms), statistics.median(post_ms)
+    print(
+        table(
+            "Booking POST, one client at a time (PostgreSQL, gunicorn 4 workers)",
+            ["measure", "value"],
+            [
+                [
+                    "statements per POST, new client / known client",
+                    f"{counts['new client']} / {counts['known client']}",
+                ],
+                ["/healthz median ms (ceiling, same moments)", f"{h:.2f}"],
+                [
+                    "booking POST median / p95 ms",
+                    f"{p:.2f} / {sorted(post_ms)[int(len(post_ms) * 0.95) - 1]:.2f}",
+                ],
+                ["POST median / /healthz median", f"{p / h:.1f}x"],
+                ["POSTs timed (201) / refused", f"{len(post_ms)} / {refused}"],
+            ],
+        )
+    )
+
+
+def placement(rounds: int) -> None:
+    """One pass for a course of 12 weekly sessions against one session, timed in turn."""
+    from shared.placement import PlacementRequest, place_many
+
+    url, _ = _demo_clinic("bench_bookings_placement")
+    database = Database(url)
+    tz = ZoneInfo("Europe/Ljubljana")
+    first = datetime.now(UTC).date() + timedelta(days=3)
+    with database.transaction() as session:
+        demo.make_history(session, bookings=20_000)
+        client_id = session.exec(select(Client.id)).first()
+    starts = [
+        datetime.combine(first + timedelta(weeks=w), datetime.min.time().replace(hour=10), tz)
+        for w in range(12)
+    ]
+    course = [PlacementRequest(treatment_type_id=1, start=s, client_id=client_id) for s in starts]
+    timings: dict[int, list[float]] = {1: [], 12: []}
+    placed: dict[int, int] = {}
+    for i in range(rounds + 10):
+        for n in (1, 12):
+            started = time.perf_counter()
+            with database.transaction() as session:
+                outcomes = place_many(session, course[:n], now=datetime.now(UTC))
+            elapsed = (time.perf_counter() - started) * 1000
+            placed[n] = sum(1 for o in outcomes if o.placement is not None)
+            if i >= 10:
+                timings[n].append(elapsed)
+    database.dispose()
+    one, twelve = statistics.median(timings[1]), statistics.median(timings[12])
+    print(
+        table(
+            "Placement engine, one transaction each (PostgreSQL, 20,000 past bookings)",
+            ["pass", "median ms", "placed", "vs one session"],
+            [
+                ["1 session", f"{one:.2f}", f"{placed[1]} of 1", "1.0x"],
+                [
+                    "12 weekly sessions",
+                    f"{twelve:.2f}",
+                    f"{placed[12]} of 12",
+                    f"{twelve / one:.1f}x",
+                ],
+            ],
+        )
+    )
+
+
+def concurrent(clients: int, seconds: float) -> None:
+    url, key = _demo_clinic("bench_bookings")
     today = datetime.now(UTC).date()
     days = [today + timedelta(days=d) for d in range(2, 60)]
 
@@ -63,7 +267,7 @@ def main() -> None:
             c.getresponse().read()
             return 1
 
-        health_rps, _ = throughput(health, clients=args.clients, seconds=5)
+        health_rps, _ = throughput(health, clients=clients, seconds=5)
         local = threading.local()
         outcome: dict[int, int] = {}
         post_ms: list[float] = []
@@ -103,7 +307,7 @@ def main() -> None:
                 outcome[response.status] = outcome.get(response.status, 0) + 1
             return 1 if response.status == 201 else 0
 
-        booked_per_s, booked = throughput(attempt, clients=args.clients, seconds=args.seconds)
+        booked_per_s, booked = throughput(attempt, clients=clients, seconds=seconds)
 
     attempts = sum(outcome.values())
     with psycopg.connect(url) as pg:
@@ -115,7 +319,7 @@ def main() -> None:
     p95 = post_ms[int(len(post_ms) * 0.95) - 1]
     print(
         table(
-            f"Bookings on PostgreSQL, {args.clients} concurrent clients, {args.seconds:.0f} s "
+            f"Bookings on PostgreSQL, {clients} concurrent clients, {seconds:.0f} s "
             "(gunicorn, 4 workers)",
             ["measure", "value"],
             [
@@ -123,8 +327,8 @@ def main() -> None:
                 ["booking attempts (POST)", attempts],
                 ["booked (201)", booked],
                 ["bookings/s", f"{booked_per_s:.1f}"],
-                ["POSTs/s", f"{attempts / args.seconds:.1f}"],
-                ["POSTs/s vs /healthz", f"{attempts / args.seconds / health_rps:.2f}"],
+                ["POSTs/s", f"{attempts / seconds:.1f}"],
+                ["POSTs/s vs /healthz", f"{attempts / seconds / health_rps:.2f}"],
                 ["refused as taken (409)", outcome.get(409, 0)],
                 ["other statuses", {k: v for k, v in outcome.items() if k not in (201, 409)}],
                 [

@@ -24,6 +24,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 VAR = ROOT / "var" / "bench"
+# What the benchmarks' servers and in-process apps run with (JSON request log off).
+BENCH_ENV = {"LOG_JSON": "false", "SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -60,8 +62,7 @@ def gunicorn(
     env = dict(
         os.environ,
         DATABASE_URL=database_url,
-        LOG_JSON="false",
-        SECRET_KEY="bench-secret-key-0123456789abcdef0123",
+        **BENCH_ENV,
         **(extra_env or {}),
     )
     proc = subprocess.Popen(

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from shared import clinic_time, lifecycle, outbox, validation
 from shared.catalog_cache import catalog_snapshot
 from shared.clients import get_client
+from shared.db import append_rows
 from shared.directory import get_clinic
 from shared.errors import (
     BookingConflict,
@@ -291,9 +292,10 @@ def _record(
     changes: dict[str, Any],
     now: datetime,
 ) -> None:
-    session.add(
-        BookingEvent(booking_id=pk(booking.id), at=now, actor=actor, action=action, changes=changes)
+    event = BookingEvent(
+        booking_id=pk(booking.id), at=now, actor=actor, action=action, changes=changes
     )
+    append_rows(session, [event])
 
 
 _GUARD_ERRORS: dict[str, tuple[type[BookingConflict], str, str]] = {

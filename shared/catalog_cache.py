@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy import Connection, Row, Select, event, select
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.pool import Pool
 from sqlmodel import Session, col
 
@@ -265,11 +266,36 @@ _caches_lock = threading.Lock()
 
 
 def catalog_snapshot(session: Session) -> CatalogSnapshot:
-    """The catalog as of this session's transaction. Raises NotFound when there is no clinic."""
+    """The catalog as of this session's transaction: its version is read once per transaction
+    (again after the session itself writes a catalog table). Raises NotFound with no clinic."""
     conn = session.connection()
+    transaction = session.get_transaction()
+    memo = session.info.get(_MEMO)
+    if memo is not None and memo[0] is transaction:
+        return memo[1]
     pool = conn.engine.pool
     cache = _caches.get(pool)
     if cache is None:
         with _caches_lock:
             cache = _caches.setdefault(pool, CatalogCache())
-    return cache.get(conn)
+    snapshot = cache.get(conn)
+    session.info[_MEMO] = (transaction, snapshot)
+    return snapshot
+
+
+_MEMO = "clinic.catalog_snapshot"
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_after_catalog_write(session: Session, _context: object) -> None:
+    if _MEMO in session.info and any(
+        getattr(obj, "__tablename__", None) in CACHED_TABLES
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        del session.info[_MEMO]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_after_bulk_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info.pop(_MEMO, None)

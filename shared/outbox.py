@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sqlmodel import Session, col, func, select
 
+from shared.db import append_rows
 from shared.errors import InvalidTransition, NotFound
 from shared.models import Booking, MessageKind, MessageStatus, OutboxMessage, utcnow
 from shared.models.types import pk
@@ -55,17 +56,18 @@ def enqueue(session: Session, booking: Booking, kind: MessageKind, clinic: Messa
             if address not in addressed:
                 still_on = address == assigned
                 messages.append(("therapist", address, kind if still_on else MessageKind.CANCEL))
-    for role, address, message_kind in messages:
-        session.add(
-            OutboxMessage(
-                booking_id=booking.id,
-                kind=message_kind.value,
-                recipient=address,
-                recipient_role=role,
-                booking_sequence=booking.sequence,
-            )
+    new = [
+        OutboxMessage(
+            booking_id=pk(booking.id),
+            kind=message_kind.value,
+            recipient=address,
+            recipient_role=role,
+            booking_sequence=booking.sequence,
         )
-    _schedule_reminder(session, booking, kind, clinic)
+        for role, address, message_kind in messages
+    ]
+    reminder = _schedule_reminder(session, booking, kind, clinic)
+    append_rows(session, new + ([reminder] if reminder else []))
 
 
 def _told_therapists(session: Session, booking: Booking) -> list[str]:
@@ -84,7 +86,8 @@ def _told_therapists(session: Session, booking: Booking) -> list[str]:
 
 def _schedule_reminder(
     session: Session, booking: Booking, kind: MessageKind, clinic: MessageSettings
-) -> None:
+) -> OutboxMessage | None:
+    """Moves or skips the pending reminder; a new one to queue, if the booking needs one."""
     if kind == MessageKind.INVITE:  # a new booking: no reminder yet
         pending: Sequence[OutboxMessage] = []
     else:
@@ -93,7 +96,7 @@ def _schedule_reminder(
         for msg in pending:
             msg.status = MessageStatus.SKIPPED.value
             msg.last_error = "booking cancelled"
-        return
+        return None
     due: datetime = booking.start_at - timedelta(hours=clinic.reminder_hours_before)
     # Booked or moved at short notice: the invitation or update itself is the reminder.
     too_late = clinic.reminder_hours_before <= 0 or due <= booking.updated_at
@@ -107,18 +110,16 @@ def _schedule_reminder(
                 msg.next_attempt_at = due
                 msg.booking_sequence = booking.sequence
                 msg.recipient = email
-        return
+        return None
     if too_late or not email:
-        return
-    session.add(
-        OutboxMessage(
-            booking_id=pk(booking.id),
-            kind=MessageKind.REMINDER.value,
-            recipient=email,
-            recipient_role="client",
-            booking_sequence=booking.sequence,
-            next_attempt_at=due,
-        )
+        return None
+    return OutboxMessage(
+        booking_id=pk(booking.id),
+        kind=MessageKind.REMINDER.value,
+        recipient=email,
+        recipient_role="client",
+        booking_sequence=booking.sequence,
+        next_attempt_at=due,
     )
 
 

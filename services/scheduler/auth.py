@@ -24,7 +24,7 @@ def require_api_key(view: F) -> F:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise AuthError("Send an API key as 'Authorization: Bearer <key>'")
-        with db().read() as session:
+        with db().read_statements() as session:
             g.api_key = authenticate_api_key(session, key.strip())
         return view(*args, **kwargs)
 
