@@ -112,6 +112,11 @@ def authenticate_user(
     return user, ""
 
 
+def find_user(session: Session, user_id: int) -> User | None:
+    """The account with this id, or None (e.g. for a log-in session of a deleted account)."""
+    return session.get(User, user_id)
+
+
 def update_user(
     session: Session,
     user_id: int,
@@ -120,17 +125,23 @@ def update_user(
     active: bool,
     password: str | None = None,
     unlock: bool = False,
+    by_user_id: int | None = None,
 ) -> User:
-    """Change an account's role, access or password; the last active admin always stays.
+    """Change an account's role, access or password; the last active admin always stays,
+    and an admin (`by_user_id`, the one making the change) never demotes themselves.
 
     A new password ends the account's open sessions (they carry a fingerprint of the hash).
     Raises InvalidInput, NotFound, Conflict.
     """
-    user = session.get(User, user_id)
+    user = find_user(session, user_id)
     if user is None:
         raise NotFound(f"No account with id {user_id}", field="id")
     if role not in ROLES:
         raise InvalidInput("role must be admin or receptionist", field="role")
+    if user.id == by_user_id and (role != "admin" or not active):
+        raise Conflict(
+            "You cannot take away your own admin access: ask another admin", field="role"
+        )
     if user.role == "admin" and user.active and (role != "admin" or not active):
         admins = session.exec(
             select(User).where(User.role == "admin", User.active == True)  # noqa: E712

@@ -1,16 +1,18 @@
-"""Reading bookings: filtered, keyset-paginated, with their relations loaded in bulk."""
+"""Reading bookings: filtered, keyset-paginated, with their relations loaded in bulk, and
+counted in a span."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, tuple_
+from sqlalchemy import func, or_, tuple_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from shared.errors import NotFound
-from shared.models import Booking
+from shared import clinic_time, validation
+from shared.errors import InvalidInput, NotFound
+from shared.models import Booking, BookingStatus
 
 _RELATIONS = (
     selectinload(Booking.treatment_type),  # type: ignore[arg-type]
@@ -28,6 +30,53 @@ def booking_with_relations(session: Session, booking_id: int) -> Booking:
     if found is None:
         raise NotFound(f"No booking with id {booking_id}", field="booking_id")
     return found
+
+
+def booking_with_history(session: Session, booking_id: int) -> Booking:
+    """One booking with its client, treatment, therapist, room and events, for its page.
+    Raises InvalidInput, NotFound."""
+    validation.positive_id(booking_id, "booking_id")
+    found = session.exec(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .options(*_RELATIONS, selectinload(Booking.events))  # type: ignore[arg-type]
+    ).first()
+    if found is None:
+        raise NotFound(f"No booking with id {booking_id}", field="booking_id")
+    return found
+
+
+def live_sessions_between(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    therapist_id: int | None = None,
+    room_id: int | None = None,
+) -> int:
+    """How many booked (not cancelled, not yet marked) sessions overlap [start, end), of one
+    therapist or room or of the whole clinic: e.g. those a new time off or closure covers.
+    Raises InvalidInput."""
+    start = clinic_time.require_aware(start, "start")
+    end = clinic_time.require_aware(end, "end")
+    if end < start:
+        raise InvalidInput("ends before it starts", field="end")
+    query = (
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            col(Booking.status) == BookingStatus.BOOKED.value,
+            col(Booking.start_at) < end,
+            col(Booking.end_at) > start,
+        )
+    )
+    if therapist_id is not None:
+        validation.positive_id(therapist_id, "therapist_id")
+        query = query.where(Booking.therapist_id == therapist_id)
+    if room_id is not None:
+        validation.positive_id(room_id, "room_id")
+        query = query.where(Booking.room_id == room_id)
+    return int(session.exec(query).one())
 
 
 def list_bookings(

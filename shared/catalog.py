@@ -218,7 +218,7 @@ def save_therapist(
     active: bool = True,
     treatment_type_ids: Sequence[int] = (),
 ) -> Therapist:
-    """Raises InvalidInput, NotFound, DuplicateName."""
+    """Raises InvalidInput, NotFound, DuplicateName, Conflict (retiring with sessions ahead)."""
     existing = _existing(session, Therapist, therapist_id)
     checked_name = validation.text(name, "name", max_len=120)
     address = validation.email(email)
@@ -298,21 +298,40 @@ def add_working_hours(
     return block
 
 
+def remove_working_hours(session: Session, working_hours_id: int) -> None:
+    """Take one weekly block away; sessions already booked in it stay.
+    Raises InvalidInput, NotFound."""
+    session.delete(_get(session, WorkingHours, working_hours_id, "id"))
+    session.flush()
+
+
 def add_time_off(
-    session: Session, *, therapist_id: int, start: datetime, end: datetime, reason: str = ""
+    session: Session,
+    *,
+    therapist_id: int,
+    start: datetime,
+    end: datetime,
+    reason: str = "",
+    time_off_id: int | None = None,
 ) -> TimeOff:
-    """Raises InvalidInput, NotFound. Existing bookings stay: the caller decides about them."""
+    """Add (or, with `time_off_id`, change) a therapist's time off. Existing bookings stay:
+    the caller decides about them. Raises InvalidInput, NotFound."""
+    existing = _existing(session, TimeOff, time_off_id)
     therapist = _get(session, Therapist, therapist_id, "therapist_id")
     start, end = _span(start, end)
-    off = TimeOff(
-        therapist_id=pk(therapist.id),
-        start_at=start,
-        end_at=end,
-        reason=validation.text(reason or "", "reason", max_len=500, required=False),
-    )
+    checked_reason = validation.text(reason or "", "reason", max_len=500, required=False)
+    off = existing or TimeOff(therapist_id=pk(therapist.id), start_at=start, end_at=end)
+    off.therapist_id, off.start_at, off.end_at = pk(therapist.id), start, end
+    off.reason = checked_reason
     session.add(off)
     session.flush()
     return off
+
+
+def remove_time_off(session: Session, time_off_id: int) -> None:
+    """The therapist is bookable again in that time. Raises InvalidInput, NotFound."""
+    session.delete(_get(session, TimeOff, time_off_id, "id"))
+    session.flush()
 
 
 def add_closure(
@@ -322,20 +341,27 @@ def add_closure(
     end: datetime,
     room_id: int | None = None,
     reason: str = "",
+    closure_id: int | None = None,
 ) -> Closure:
-    """Close a room, or (no room) the whole clinic. Raises InvalidInput, NotFound."""
+    """Close a room, or (no room) the whole clinic; with `closure_id`, change a closure.
+    Raises InvalidInput, NotFound."""
+    existing = _existing(session, Closure, closure_id)
     if room_id is not None:
         _get(session, Room, room_id, "room_id")
     start, end = _span(start, end)
-    closure = Closure(
-        room_id=room_id,
-        start_at=start,
-        end_at=end,
-        reason=validation.text(reason or "", "reason", max_len=500, required=False),
-    )
+    checked_reason = validation.text(reason or "", "reason", max_len=500, required=False)
+    closure = existing or Closure(start_at=start, end_at=end)
+    closure.room_id, closure.start_at, closure.end_at = room_id, start, end
+    closure.reason = checked_reason
     session.add(closure)
     session.flush()
     return closure
+
+
+def remove_closure(session: Session, closure_id: int) -> None:
+    """The room (or the clinic) is bookable again then. Raises InvalidInput, NotFound."""
+    session.delete(_get(session, Closure, closure_id, "id"))
+    session.flush()
 
 
 def future_bookings_count(
@@ -378,6 +404,24 @@ def rotate_feed_token(session: Session, owner: Clinic | Therapist | Room) -> str
     session.add(owner)
     session.flush()
     return owner.feed_token
+
+
+FEED_OWNERS: dict[str, type[Clinic] | type[Therapist] | type[Room]] = {
+    "clinic": Clinic,
+    "therapist": Therapist,
+    "room": Room,
+}
+
+
+def rotate_feed(session: Session, kind: str, owner_id: int) -> Clinic | Therapist | Room:
+    """A new link for the clinic's, a therapist's or a room's calendar feed; whoever had the
+    old one is cut off. Raises NotFound (no such kind of feed, or no such owner)."""
+    model = FEED_OWNERS.get(kind)
+    if model is None:
+        raise NotFound(f"No calendar feed of kind {kind!r}", field="kind")
+    owner = _get(session, model, 1 if model is Clinic else owner_id, "owner_id")
+    rotate_feed_token(session, owner)
+    return owner
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -1,15 +1,18 @@
-"""Finding and registering clients."""
+"""Finding, registering, correcting and removing clients."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from shared import validation
-from shared.errors import DuplicateName, NotFound
-from shared.models import Client
+from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
+from shared.models import Booking, Client
 from shared.models.types import utcnow
+
+SEARCH_LIMIT = 12
 
 
 def get_client(session: Session, client_id: int, *, field: str = "client_id") -> Client:
@@ -89,3 +92,39 @@ def update_client(
     session.add(client)
     session.flush()
     return client
+
+
+def delete_client(session: Session, client_id: int) -> None:
+    """Remove a client who has never had a session (one with sessions on record is kept, as
+    their history is the clinic's record). Raises InvalidInput, NotFound, Conflict."""
+    client = get_client(session, client_id, field="id")
+    sessions = session.exec(
+        select(func.count()).select_from(Booking).where(col(Booking.client_id) == client.id)
+    ).one()
+    if sessions:
+        raise Conflict(
+            f"{client.name} has {sessions} session(s) on record, so the client is kept; "
+            "correct the details instead"
+        )
+    session.delete(client)
+    session.flush()
+
+
+def search_clients(session: Session, q: str, *, limit: int = SEARCH_LIMIT) -> list[Client]:
+    """Clients whose name, e-mail or phone contains `q`, by name (phone digits ignore spaces,
+    dashes and slashes); nothing for fewer than two characters. Raises InvalidInput."""
+    if not isinstance(q, str):
+        raise InvalidInput("expected text to search for", field="q")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+        raise InvalidInput("must be a whole number from 1 to 100", field="limit")
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    like = f"%{q.lower()}%"
+    digits = "".join(ch for ch in q if ch.isdigit())
+    conditions = [func.lower(Client.name).like(like), func.lower(Client.email).like(like)]
+    if len(digits) >= 3:
+        bare = func.replace(func.replace(func.replace(Client.phone, " ", ""), "-", ""), "/", "")
+        conditions.append(bare.like(f"%{digits}%"))
+    query = select(Client).where(or_(*conditions)).order_by(col(Client.name)).limit(limit)
+    return list(session.exec(query))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
@@ -49,6 +50,33 @@ def rooms(session: Session) -> Sequence[Room]:
     ).all()
 
 
+_Named = TypeVar("_Named", Therapist, Room, TreatmentType)
+
+
+def _by_name(session: Session, model: type[_Named], active_only: bool) -> Sequence[_Named]:
+    query = select(model).order_by(col(model.name), col(model.id))
+    if active_only:
+        query = query.where(col(model.active).is_(True))
+    return session.exec(query).all()
+
+
+def therapists_by_name(session: Session, *, active_only: bool = False) -> Sequence[Therapist]:
+    """Every therapist (or only those taking bookings) in alphabetical order, for lists."""
+    return _by_name(session, Therapist, active_only)
+
+
+def rooms_by_name(session: Session, *, active_only: bool = False) -> Sequence[Room]:
+    """Every room (or only those in use) in alphabetical order, for lists."""
+    return _by_name(session, Room, active_only)
+
+
+def treatment_types_by_name(
+    session: Session, *, active_only: bool = False
+) -> Sequence[TreatmentType]:
+    """Every treatment type (or only those offered) in alphabetical order, for lists."""
+    return _by_name(session, TreatmentType, active_only)
+
+
 def therapist(session: Session, therapist_id: int) -> Therapist:
     """Raises NotFound."""
     found = session.get(Therapist, therapist_id)
@@ -65,8 +93,14 @@ def room(session: Session, room_id: int) -> Room:
     return found
 
 
+def find_clinic(session: Session) -> Clinic | None:
+    """The clinic's settings row, or None before the clinic is set up."""
+    return session.get(Clinic, 1)
+
+
 def get_clinic(session: Session) -> Clinic:
-    clinic = session.get(Clinic, 1)
+    """Raises NotFound before the clinic is set up."""
+    clinic = find_clinic(session)
     if clinic is None:
         raise NotFound("The clinic is not set up yet: run `clinic demo-data` or add its settings")
     return clinic
@@ -119,3 +153,16 @@ def qualified_therapist_ids(session: Session, tt: TreatmentType) -> list[int]:
         .order_by(col(Therapist.id))
     ).all()
     return [tid for tid in ids if tid is not None]
+
+
+def move_choices(
+    session: Session, tt: TreatmentType, *, keep_therapist_id: int | None = None
+) -> tuple[list[Therapist], list[Room]]:
+    """Who and where a session of `tt` may move to, by name: the therapists who give it (and
+    `keep_therapist_id`, the one it has now, whatever became of them) and suitable rooms."""
+    qualified = {*qualified_therapist_ids(session, tt), keep_therapist_id}
+    suitable = set(suitable_room_ids(session, tt))
+    return (
+        [t for t in therapists_by_name(session) if t.id in qualified],
+        [r for r in rooms_by_name(session) if r.id in suitable],
+    )

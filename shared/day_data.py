@@ -1,0 +1,93 @@
+"""The SQL behind the day view: one local day's sessions, hours, time off and closures.
+
+A fixed number of range queries, whatever the size of the clinic or its history; the
+dashboard lays the rows out (services/dashboard/dayplan.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, or_, select
+
+from shared import clinic_time
+from shared.calendar_data import MAX_BOOKING_SPAN
+from shared.models import Booking, BookingStatus, Closure, Room, Therapist, TimeOff, WorkingHours
+
+
+@dataclass(frozen=True)
+class DayData:
+    day: date
+    bookings: Sequence[Booking]  # every one touching the day, cancelled too, by start
+    closures: Sequence[Closure]  # of rooms and of the whole clinic
+    therapists: Sequence[Therapist]  # active ones, and any other with a shown session, by name
+    rooms: Sequence[Room]  # the same for rooms, with their features
+    hours: dict[int, list[WorkingHours]]  # therapist id -> weekly blocks
+    time_off: dict[int, list[TimeOff]]  # therapist id -> time off touching the day
+    show_cancelled: bool
+
+    @property
+    def shown(self) -> list[Booking]:
+        """The sessions to draw: cancelled ones only when asked for."""
+        return _shown(self.bookings, self.show_cancelled)
+
+
+def _shown(bookings: Sequence[Booking], show_cancelled: bool) -> list[Booking]:
+    return [b for b in bookings if show_cancelled or b.status != BookingStatus.CANCELLED.value]
+
+
+def load_day(session: Session, *, day: date, tz: ZoneInfo, show_cancelled: bool) -> DayData:
+    """Everything the day view needs for the clinic's local `day`; raises nothing (an empty
+    clinic has an empty day)."""
+    lo, hi = clinic_time.day_bounds(day, tz)
+    bookings = session.exec(
+        select(Booking)
+        .where(
+            col(Booking.blocked_start) >= lo - MAX_BOOKING_SPAN,
+            col(Booking.blocked_start) < hi,
+            col(Booking.blocked_end) > lo,
+        )
+        .options(
+            selectinload(Booking.client),  # type: ignore[arg-type]
+            selectinload(Booking.treatment_type),  # type: ignore[arg-type]
+            selectinload(Booking.therapist),  # type: ignore[arg-type]
+            selectinload(Booking.room),  # type: ignore[arg-type]
+        )
+        .order_by(col(Booking.start_at))
+    ).all()
+    shown = _shown(bookings, show_cancelled)
+    used_t = {b.therapist_id for b in shown} or {0}
+    used_r = {b.room_id for b in shown} or {0}
+    therapists = session.exec(
+        select(Therapist)
+        .where(or_(col(Therapist.active).is_(True), col(Therapist.id).in_(used_t)))
+        .order_by(col(Therapist.name))
+    ).all()
+    ids = [t.id for t in therapists] or [0]
+    rooms = session.exec(
+        select(Room)
+        .where(or_(col(Room.active).is_(True), col(Room.id).in_(used_r)))
+        .options(selectinload(Room.features))  # type: ignore[arg-type]
+        .order_by(col(Room.name))
+    ).all()
+    hours: dict[int, list[WorkingHours]] = defaultdict(list)
+    for wh in session.exec(select(WorkingHours).where(col(WorkingHours.therapist_id).in_(ids))):
+        hours[wh.therapist_id].append(wh)
+    time_off: dict[int, list[TimeOff]] = defaultdict(list)
+    for off in session.exec(
+        select(TimeOff).where(
+            col(TimeOff.therapist_id).in_(ids),
+            col(TimeOff.start_at) < hi,
+            col(TimeOff.end_at) > lo,
+        )
+    ):
+        time_off[off.therapist_id].append(off)
+    closures = session.exec(
+        select(Closure).where(col(Closure.start_at) < hi, col(Closure.end_at) > lo)
+    ).all()
+    return DayData(day, bookings, closures, therapists, rooms, hours, time_off, show_cancelled)
