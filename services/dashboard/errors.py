@@ -43,5 +43,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ClinicError)
     def refused(exc: ClinicError) -> tuple[str, int]:
-        # A safety net: screens catch refusals themselves and show them beside their form.
-        return _page(http_status(exc), "That was not possible", exc.message)
+        # Screens show a refusal beside its form; what reaches here is a page that cannot be
+        # shown at all (e.g. an unknown booking: NotFound, a 404) or a safety net.
+        status = http_status(exc)
+        title = "Not found" if status == 404 else "That was not possible"
+        return _page(status, title, exc.message)

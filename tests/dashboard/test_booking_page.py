@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+
 import pytest
 from sqlmodel import select
 
-from shared import booking
+from shared import booking, catalog
 from shared.models import Booking, BookingEvent, OutboxMessage
 from tests.dashboard.conftest import RECEPTION, log_in, text
 from tests.factories import MONDAY, NOW, local
@@ -222,3 +224,80 @@ def test_a_mistyped_move_is_refused_with_a_message_never_a_500(reception, db, fa
 def test_actions_on_an_unknown_booking_are_404(reception, clinic):
     for action in ("move", "cancel", "completed", "no-show"):
         assert reception.post(f"/booking/999/{action}", {"reason": "x"}).status_code == 404
+
+
+# -- the clinic's date, not UTC's ----------------------------------------------------------------
+
+JUST_AFTER_MIDNIGHT = local(MONDAY - timedelta(days=9), "00:30")  # Sat 20 Feb 00:30 in Ljubljana
+
+
+@pytest.fixture
+def at_half_past_midnight(db, clinic, reception, clock):
+    """Sat 20 Feb 2027, 00:30 at the clinic (still Fri 19 Feb in UTC); sessions bookable up
+    to 9 days ahead without notice, so Mon 1 Mar is the last bookable day; Anna also works
+    Mondays 00:00-02:00. Returns Eva's consultation with Anna, Mon 1 Mar 09:00."""
+    assert JUST_AFTER_MIDNIGHT.date() == date(2027, 2, 19)  # the UTC date is the day before
+    with db.transaction() as s:
+        consult = booking.book(
+            s,
+            treatment_type_id=clinic.consult.id,
+            start=local(MONDAY, "09:00"),
+            client_id=clinic.client.id,
+            therapist_id=clinic.anna.id,
+            actor="t",
+            now=NOW,
+        ).id
+        catalog.add_working_hours(
+            s, therapist_id=clinic.anna.id, weekday=0, start_time=time(0), end_time=time(2)
+        )
+        catalog.configure_clinic(s, booking_horizon_days=9, min_notice_minutes=0)
+    clock.now = JUST_AFTER_MIDNIGHT  # earlier than the log-in: the session stays open
+    return consult
+
+
+def test_just_after_local_midnight_the_last_bookable_day_offers_its_free_times_for_moving(
+    reception, clinic, at_half_past_midnight
+):
+    moved_to = {"move_date": "2027-03-01", "move_therapist": str(clinic.anna.id)}
+    body = text(reception.get(f"/booking/{at_half_past_midnight}", query_string=moved_to))
+    assert "Free on Mon 01 Mar" in body
+    assert "move_time=00:00" in body and "move_time=00:15" in body
+    assert "move_time=00:30" not in body  # 9 days from now ends at 00:30
+    booking_form = text(
+        reception.get(
+            "/book/",
+            query_string={
+                "treatment_type_id": clinic.consult.id,
+                "date": "2027-03-01",
+                "therapist_id": clinic.anna.id,
+            },
+        )
+    )
+    assert local(MONDAY, "00:15").isoformat() in booking_form  # the booking form agrees
+
+
+def test_just_after_local_midnight_yesterday_is_in_the_past_although_utc_is_still_on_it(
+    reception, clinic, at_half_past_midnight
+):
+    body = text(
+        reception.get(f"/booking/{at_half_past_midnight}", query_string={"move_date": "2027-02-19"})
+    )
+    assert "Fri 19 Feb 2027 is in the past" in body
+    assert "Free on" not in body
+
+
+def test_free_times_beyond_the_horizon_say_how_far_ahead_sessions_can_be_booked(
+    reception, clinic, at_half_past_midnight
+):
+    body = text(
+        reception.get(f"/booking/{at_half_past_midnight}", query_string={"move_date": "2027-03-02"})
+    )
+    assert "Sessions can be booked at most 9 days ahead" in body
+
+
+def test_during_a_session_it_can_be_cancelled_or_marked_but_not_moved(reception, facial, clock):
+    clock.now = local(MONDAY, "10:30")
+    log_in(reception.client, *RECEPTION)
+    body = text(reception.get(f"/booking/{facial}"))
+    assert "Cancel session" in body and "Completed</button>" in body
+    assert "Move session" not in body

@@ -14,8 +14,6 @@ from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Email, Length, Optional
@@ -29,13 +27,11 @@ from services.dashboard.views.forms import (
     near_today,
     opts,
 )
-from shared import booking, clients, clinic_time
+from shared import bookable, booking, clients, clinic_time, directory
 from shared.availability import available_slots
 from shared.errors import ClinicError, InvalidInput
-from shared.models import Client, Clinic, Room, Therapist, TreatmentType
+from shared.models import Client
 from shared.slots import Slot
-
-SEARCH_LIMIT = 12
 
 
 class BookForm(FlaskForm):
@@ -71,22 +67,6 @@ class SlotGroup:
     slots: list[tuple[str, str]]  # (value, label)
 
 
-def search_clients(session: Session, q: str, limit: int = SEARCH_LIMIT) -> list[Client]:
-    """Clients whose name, e-mail or phone contains `q` (phone digits ignore spaces)."""
-    q = q.strip()
-    if len(q) < 2:
-        return []
-    like = f"%{q.lower()}%"
-    digits = "".join(ch for ch in q if ch.isdigit())
-    conditions = [func.lower(Client.name).like(like), func.lower(Client.email).like(like)]
-    if len(digits) >= 3:
-        bare = func.replace(func.replace(func.replace(Client.phone, " ", ""), "-", ""), "/", "")
-        conditions.append(bare.like(f"%{digits}%"))
-    return list(
-        session.exec(select(Client).where(or_(*conditions)).order_by(Client.name).limit(limit))
-    )
-
-
 def slot_value(slot: Slot) -> str:
     return f"{slot.start.isoformat()}|{slot.therapist_id}"
 
@@ -101,14 +81,6 @@ def parse_slot(value: str) -> tuple[datetime, int]:
     if start.tzinfo is None:
         raise InvalidInput("pick one of the free times", field="start")
     return start, therapist_id
-
-
-def slots_now(clinic: Clinic, now: datetime, override_notice: bool) -> datetime:
-    """The `now` to ask the availability engine with: shifted back by the minimum notice
-    when a receptionist overrides it, so times from now on are offered."""
-    if override_notice:
-        return now - timedelta(minutes=clinic.min_notice_minutes)
-    return now
 
 
 class BookView(SecureView):
@@ -132,7 +104,7 @@ class BookView(SecureView):
     def client_search(self) -> Response:
         """Live search for the client box: [{id, name, email, phone}]."""
         with context.db().read() as s:
-            found = search_clients(s, request.args.get("q", ""))
+            found = clients.search_clients(s, request.args.get("q", ""))
         return jsonify(
             [{"id": c.id, "name": c.name, "email": c.email or "", "phone": c.phone} for c in found]
         )
@@ -141,15 +113,9 @@ class BookView(SecureView):
 
     def _choices(self, form: BookForm) -> None:
         with context.db().read() as s:
-            types = s.exec(
-                select(TreatmentType)
-                .where(col(TreatmentType.active).is_(True))
-                .order_by(TreatmentType.name)
-            ).all()
-            therapists = s.exec(
-                select(Therapist).where(col(Therapist.active).is_(True)).order_by(Therapist.name)
-            ).all()
-            rooms = s.exec(select(Room).where(col(Room.active).is_(True)).order_by(Room.name)).all()
+            types = directory.treatment_types_by_name(s, active_only=True)
+            therapists = directory.therapists_by_name(s, active_only=True)
+            rooms = directory.rooms_by_name(s, active_only=True)
         form.treatment_type_id.choices = opts(
             [("", "Choose a treatment…")]
             + [
@@ -163,11 +129,15 @@ class BookView(SecureView):
         form.room_id.choices = opts([("", "Any suitable room")] + [(r.id, r.name) for r in rooms])
 
     def _client(self, form: BookForm) -> Client | None:
+        """The client picked in the search box, if any (an unknown one counts as none)."""
         raw = (form.client_id.data or "").strip()
         if not raw.isdigit():
             return None
-        with context.db().read() as s:
-            return s.get(Client, int(raw))
+        try:
+            with context.db().read() as s:
+                return clients.get_client(s, int(raw))
+        except ClinicError:
+            return None
 
     def _page(self, form: BookForm) -> dict[str, Any]:
         clinic = context.clinic()
@@ -178,11 +148,12 @@ class BookView(SecureView):
         slots_problem = ""
         tt_id = form.treatment_type_id.data
         day: date | None = form.date.data
+        now = context.now()
         with context.db().read() as s:
-            matches = search_clients(s, q) if q and client is None else []
-            problem = _unbookable(day, clinic) if day and clinic else ""
-            if problem:
-                slots_problem = problem
+            matches = clients.search_clients(s, q) if q and client is None else []
+            refusal = bookable.day_refusal(clinic, day, now) if day and clinic else None
+            if refusal is not None:
+                slots_problem = refusal.message
             elif tt_id and day and clinic is not None:
                 try:
                     found = available_slots(
@@ -190,12 +161,14 @@ class BookView(SecureView):
                         treatment_type_id=tt_id,
                         start=day,
                         end=day,
-                        now=slots_now(clinic, context.now(), bool(form.override_notice.data)),
+                        now=bookable.offer_from(
+                            clinic, now, override_notice=bool(form.override_notice.data)
+                        ),
                         therapist_id=form.therapist_id.data,
                     )
                 except ClinicError as exc:
                     found, slots_problem = [], exc.message
-                therapists = {t.id: t for t in s.exec(select(Therapist)).all()}
+                therapists = {t.id: t for t in directory.therapists_by_name(s)}
                 by_therapist: dict[int, list[Slot]] = {}
                 for slot in found:
                     by_therapist.setdefault(slot.therapist_id, []).append(slot)
@@ -309,16 +282,6 @@ def _shift(day: date | None, days: int) -> str:
         return (day + timedelta(days=days)).isoformat() if day else ""
     except OverflowError:
         return day.isoformat() if day else ""
-
-
-def _unbookable(day: date, clinic: Clinic) -> str:
-    """Why no time on `day` can be offered at all, or ""."""
-    today = context.today()
-    if day < today:
-        return f"{day:%a %d %b %Y} is in the past."
-    if (day - today).days > clinic.booking_horizon_days:
-        return f"Sessions can be booked at most {clinic.booking_horizon_days} days ahead."
-    return ""
 
 
 def _summary(b: Any, tz: Any) -> str:

@@ -6,22 +6,19 @@ re-renders the page with the rule's message beside the form it came from.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
-from sqlmodel import col, select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from services.dashboard import context, refusals
 from services.dashboard.views.base import SecureView
-from services.dashboard.views.book import slots_now
 from services.dashboard.views.forms import (
     DateField,
     OptionalIdSelect,
@@ -29,11 +26,18 @@ from services.dashboard.views.forms import (
     near_today,
     opts,
 )
-from shared import booking, clinic_time
+from shared import (
+    bookable,
+    booking,
+    booking_queries,
+    clinic_time,
+    directory,
+    lifecycle,
+    outbox_queries,
+)
 from shared.availability import available_slots
-from shared.directory import qualified_therapist_ids, suitable_room_ids
 from shared.errors import ClinicError
-from shared.models import Booking, BookingStatus, OutboxMessage, Room, Therapist
+from shared.models import Booking
 
 
 class MoveForm(FlaskForm):
@@ -148,35 +152,19 @@ class BookingPage(SecureView):
         return self._page(booking_id, mark_error="The form expired: try again.", status=422)
 
     def _load(self, booking_id: int) -> Booking:
+        """The booking with everything its page shows; an unknown one is a 404 page."""
         with context.db().read() as s:
-            b = s.exec(
-                select(Booking)
-                .where(Booking.id == booking_id)
-                .options(
-                    selectinload(Booking.client),  # type: ignore[arg-type]
-                    selectinload(Booking.treatment_type),  # type: ignore[arg-type]
-                    selectinload(Booking.therapist),  # type: ignore[arg-type]
-                    selectinload(Booking.room),  # type: ignore[arg-type]
-                    selectinload(Booking.events),  # type: ignore[arg-type]
-                )
-            ).first()
-        if b is None:
-            abort(404)
-        return b
+            return booking_queries.booking_with_history(s, booking_id)
 
     def _move_choices(self, form: MoveForm, b: Booking) -> None:
+        assert b.treatment_type is not None  # loaded with the booking
         with context.db().read() as s:
-            tt = b.treatment_type
-            qualified = set(qualified_therapist_ids(s, tt)) if tt else set()
-            suitable = set(suitable_room_ids(s, tt)) if tt else set()
-            therapists = s.exec(select(Therapist).order_by(Therapist.name)).all()
-            rooms = s.exec(select(Room).order_by(Room.name)).all()
-        form.therapist_id.choices = opts(
-            (t.id, t.name) for t in therapists if t.id in qualified or t.id == b.therapist_id
-        )
+            therapists, rooms = directory.move_choices(
+                s, b.treatment_type, keep_therapist_id=b.therapist_id
+            )
+        form.therapist_id.choices = opts((t.id, t.name) for t in therapists)
         form.room_id.choices = opts(
-            [("", "Keep the room if free, else any suitable")]
-            + [(r.id, r.name) for r in rooms if r.id in suitable]
+            [("", "Keep the room if free, else any suitable")] + [(r.id, r.name) for r in rooms]
         )
 
     def _page(
@@ -202,44 +190,11 @@ class BookingPage(SecureView):
             move_form.room_id.data = None
             self._move_choices(move_form, b)
         cancel_form = cancel_form or CancelForm(formdata=None)
-        clinic = context.clinic()
-        free: list[tuple[str, str, int]] = []
-        live = b.status == BookingStatus.BOOKED.value
-        wanted = move_form.date.data
-        in_range = (
-            wanted is not None
-            and now.date()
-            <= wanted
-            <= (now + timedelta(days=clinic.booking_horizon_days if clinic else 0)).date()
-        )
-        if live and b.start_at > now and clinic is not None and in_range:
-            try:
-                with context.db().read() as s:
-                    slots = available_slots(
-                        s,
-                        treatment_type_id=b.treatment_type_id,
-                        start=move_form.date.data,
-                        end=move_form.date.data,
-                        now=slots_now(clinic, now, True),
-                        therapist_id=move_form.therapist_id.data,
-                    )
-                free = [
-                    (
-                        f"{x.start.astimezone(tz):%H:%M}",
-                        x.start.astimezone(tz).date().isoformat(),
-                        x.therapist_id,
-                    )
-                    for x in slots
-                ]
-            except ClinicError:
-                free = []
+        allowed = lifecycle.allowed(b, now)
+        free, free_problem = self._free_times(b, move_form) if allowed.move else ([], "")
         with context.db().read() as s:
-            messages = s.exec(
-                select(OutboxMessage)
-                .where(OutboxMessage.booking_id == b.id)
-                .order_by(col(OutboxMessage.id).desc())
-            ).all()
-            therapist_names = {t.id: t.name for t in s.exec(select(Therapist)).all()}
+            messages = outbox_queries.booking_messages(s, booking_id)
+            therapist_names = {t.id: t.name for t in directory.therapists_by_name(s)}
         return (
             self.render(
                 "dashboard/booking.html",
@@ -251,18 +206,51 @@ class BookingPage(SecureView):
                 mark_form=MarkForm(formdata=None),
                 mark_error=mark_error,
                 free=free,
+                free_problem=free_problem,
                 therapist_names=therapist_names,
                 messages=messages,
                 events=list(reversed(b.events)),
                 action_labels=ACTION_LABELS,
-                can_move=live and b.start_at > now,
-                can_cancel=live and b.end_at > now,
-                can_mark=live and b.start_at <= now,
+                can_move=allowed.move,
+                can_cancel=allowed.cancel,
+                can_mark=allowed.mark,
                 local=lambda dt: dt.astimezone(tz) if isinstance(dt, datetime) else dt,
                 describe=_describe,
             ),
             status,
         )
+
+    def _free_times(
+        self, b: Booking, move_form: MoveForm
+    ) -> tuple[list[tuple[str, str, int]], str]:
+        """Free times on the move form's day as (HH:MM, day, therapist id), or why none can
+        be offered on that day."""
+        clinic, day, now, tz = context.clinic(), move_form.date.data, context.now(), context.tz()
+        if clinic is None or day is None:
+            return [], ""
+        refusal = bookable.day_refusal(clinic, day, now)
+        if refusal is not None:
+            return [], refusal.message
+        try:
+            with context.db().read() as s:
+                slots = available_slots(
+                    s,
+                    treatment_type_id=b.treatment_type_id,
+                    start=day,
+                    end=day,
+                    now=bookable.offer_from(clinic, now, override_notice=True),
+                    therapist_id=move_form.therapist_id.data,
+                )
+        except ClinicError as exc:
+            return [], exc.message
+        return [
+            (
+                f"{x.start.astimezone(tz):%H:%M}",
+                x.start.astimezone(tz).date().isoformat(),
+                x.therapist_id,
+            )
+            for x in slots
+        ], ""
 
 
 def _describe(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
