@@ -78,7 +78,7 @@ def _load_user(session_id: str) -> StaffUser | None:
     if not user_id.isdigit():
         return None
     with context.db().read() as s:
-        user = s.get(User, int(user_id))
+        user = accounts.find_user(s, int(user_id))
     if user is None or not user.active or _fingerprint(user.password_hash) != fingerprint:
         return None
     return StaffUser(user)

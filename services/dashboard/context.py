@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 
-from shared import clinic_time
+from shared import clinic_time, directory
 from shared.config import Settings
 from shared.db import Database
 from shared.models import Clinic
@@ -32,7 +32,7 @@ def clinic() -> Clinic | None:
     """The clinic's settings row, read once per request."""
     if "clinic_row" not in g:
         with db().read() as session:
-            g.clinic_row = session.get(Clinic, 1)
+            g.clinic_row = directory.find_clinic(session)
     return g.clinic_row
 
 

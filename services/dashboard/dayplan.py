@@ -1,24 +1,21 @@
 """The day view's layout: columns (rooms or therapists) and what fills them, in minutes.
 
-`build_day` reads one day with a fixed number of range queries; `lay_out` is pure: it
-turns instants into minutes after local midnight and puts overlapping blocks side by side.
+Both steps are pure: `build_day` makes columns of one day's rows (read by
+`shared.day_data.load_day`), and `lay_out` turns instants into minutes after local midnight
+and puts overlapping blocks side by side.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from math import ceil, floor
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import selectinload
-from sqlmodel import Session, col, or_, select
-
 from shared import clinic_time
-from shared.calendar_data import MAX_BOOKING_SPAN
+from shared.day_data import DayData
 from shared.intervals import Interval, clip, merge, subtract
-from shared.models import Booking, BookingStatus, Closure, Room, Therapist, TimeOff, WorkingHours
+from shared.models import Booking, BookingStatus
 from shared.slots import working_intervals
 
 DEFAULT_FIRST_HOUR = 8
@@ -104,72 +101,26 @@ def _span_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     return f"{start.astimezone(tz):%H:%M}\u2013{end.astimezone(tz):%H:%M}"
 
 
-def build_day(
-    session: Session,
-    *,
-    day: date,
-    mode: str,
-    tz: ZoneInfo,
-    now: datetime,
-    show_cancelled: bool = False,
-) -> DayPlan:
-    """Everything the day view shows for `day`; raises nothing for an empty clinic."""
+def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPlan:
+    """Pure: the day view of one day's rows (shared.day_data.load_day), by therapist or room."""
+    day = data.day
     lo, hi = clinic_time.day_bounds(day, tz)
-    bookings = session.exec(
-        select(Booking)
-        .where(
-            col(Booking.blocked_start) >= lo - MAX_BOOKING_SPAN,
-            col(Booking.blocked_start) < hi,
-            col(Booking.blocked_end) > lo,
-        )
-        .options(
-            selectinload(Booking.client),  # type: ignore[arg-type]
-            selectinload(Booking.treatment_type),  # type: ignore[arg-type]
-            selectinload(Booking.therapist),  # type: ignore[arg-type]
-            selectinload(Booking.room),  # type: ignore[arg-type]
-        )
-        .order_by(col(Booking.start_at))
-    ).all()
-    cancelled = [b for b in bookings if b.status == BookingStatus.CANCELLED.value]
-    shown = [b for b in bookings if show_cancelled or b.status != BookingStatus.CANCELLED.value]
-    closures = session.exec(
-        select(Closure).where(col(Closure.start_at) < hi, col(Closure.end_at) > lo)
-    ).all()
-    clinic_closed = [c for c in closures if c.room_id is None]
-
-    used_t = {b.therapist_id for b in shown}
-    therapists = session.exec(
-        select(Therapist)
-        .where(or_(col(Therapist.active).is_(True), col(Therapist.id).in_(used_t or {0})))
-        .order_by(Therapist.name)
-    ).all()
-    ids = [t.id for t in therapists]
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for wh in session.exec(
-        select(WorkingHours).where(col(WorkingHours.therapist_id).in_(ids or [0]))
-    ):
-        hours[wh.therapist_id].append(wh)
+    shown = data.shown
+    clinic_closed = [c for c in data.closures if c.room_id is None]
     at_work = {
-        t.id: clip(working_intervals(hours[t.id], day, day, tz), lo, hi)  # type: ignore[index]
-        for t in therapists
+        t.id: clip(working_intervals(data.hours[t.id], day, day, tz), lo, hi)  # type: ignore[index]
+        for t in data.therapists
     }
-    anyone_works = merge([i for t in therapists if t.active for i in at_work[t.id]])
+    anyone_works = merge([i for t in data.therapists if t.active for i in at_work[t.id]])
 
     columns: list[Column] = []
     if mode == "room":
-        used_r = {b.room_id for b in shown}
-        rooms = session.exec(
-            select(Room)
-            .where(or_(col(Room.active).is_(True), col(Room.id).in_(used_r or {0})))
-            .options(selectinload(Room.features))  # type: ignore[arg-type]
-            .order_by(Room.name)
-        ).all()
-        for room in rooms:
+        for room in data.rooms:
             features = ", ".join(sorted(f.name for f in room.features))
             column = Column(room.id, room.name, "#64748b", features, active=room.active)  # type: ignore[arg-type]
             for s, e in subtract([(lo, hi)], anyone_works):
                 column.shades.append(Shade(s, e, "off"))
-            for c in closures:
+            for c in data.closures:
                 if c.room_id in (None, room.id):
                     column.shades.append(
                         Shade(c.start_at, c.end_at, "closed", c.reason or "Closed")
@@ -180,18 +131,10 @@ def build_day(
             if b.room_id in by_key:
                 by_key[b.room_id].blocks.append(_block(b, b.therapist.name if b.therapist else ""))
     else:
-        offs: dict[int, list[TimeOff]] = defaultdict(list)
-        for off in session.exec(
-            select(TimeOff).where(
-                col(TimeOff.therapist_id).in_(ids or [0]),
-                col(TimeOff.start_at) < hi,
-                col(TimeOff.end_at) > lo,
-            )
-        ):
-            offs[off.therapist_id].append(off)
-        for t in therapists:
+        for t in data.therapists:
             working = at_work[t.id]
-            away = merge([(o.start_at, o.end_at) for o in offs[t.id]])  # type: ignore[index]
+            offs = data.time_off[t.id]  # type: ignore[index]
+            away = merge([(o.start_at, o.end_at) for o in offs])
             present = subtract(working, away)
             if not working:
                 subtitle = "Not working today"
@@ -202,7 +145,7 @@ def build_day(
             column = Column(t.id, t.name, t.colour, subtitle, active=t.active)  # type: ignore[arg-type]
             for s, e in subtract([(lo, hi)], working):
                 column.shades.append(Shade(s, e, "off"))
-            for o in offs[t.id]:  # type: ignore[index]
+            for o in offs:
                 column.shades.append(Shade(o.start_at, o.end_at, "timeoff", o.reason or "Time off"))
             for c in clinic_closed:
                 column.shades.append(Shade(c.start_at, c.end_at, "closed", c.reason or "Closed"))
@@ -213,10 +156,8 @@ def build_day(
                 by_key[b.therapist_id].blocks.append(_block(b, b.room.name if b.room else ""))
 
     plan = DayPlan(day=day, mode=mode, tz=tz, columns=columns)
-    plan.counts = {
-        "sessions": sum(1 for b in bookings if b.status != BookingStatus.CANCELLED.value),
-        "cancelled": len(cancelled),
-    }
+    cancelled = sum(1 for b in data.bookings if b.status == BookingStatus.CANCELLED.value)
+    plan.counts = {"sessions": len(data.bookings) - cancelled, "cancelled": cancelled}
     lay_out(plan, now, working=anyone_works)
     return plan
 

@@ -8,7 +8,7 @@ from datetime import time
 import pytest
 from sqlmodel import select
 
-from shared import booking
+from shared import booking, catalog
 from shared.models import (
     Client,
     Clinic,
@@ -22,6 +22,8 @@ from shared.models import (
 )
 from tests.dashboard.conftest import ADMIN, RECEPTION, log_in, text
 from tests.factories import MONDAY, NOW, local
+
+A_YEAR_LATER = local(MONDAY.replace(year=2028), "09:00")
 
 FORMS = {
     "/treatment-types/new/": [
@@ -148,7 +150,9 @@ def test_a_bad_price_or_colour_is_refused_with_the_domains_message(admin, db, cl
     assert "expected an amount from 0 to 99999999.99" in text(response)
 
 
-def test_a_room_with_future_sessions_cannot_be_taken_out_of_use(admin, db, clinic):
+def test_a_room_with_future_sessions_stays_in_use_with_the_domains_wording_under_in_use(
+    admin, db, clinic
+):
     with db.transaction() as s:
         booking.book(
             s,
@@ -162,9 +166,11 @@ def test_a_room_with_future_sessions_cannot_be_taken_out_of_use(admin, db, clini
         f"/rooms/edit/?id={clinic.room1.id}", {"name": "Room 1", "features": "facial couch"}
     )
     assert response.status_code == 200
-    assert "Room 1 still has 1 future session(s): move them to another room or cancel them" in text(
-        response
-    )
+    body = text(response)
+    # shared.catalog.save_room's wording (the view's own "move them to another room" is gone)
+    assert "Room 1 still has 1 future session(s): move or cancel them first" in body
+    assert body.count("still has 1 future session(s)") == 1  # one check, one message
+    assert "another room" not in body
     with db.read() as s:
         assert s.get(Room, clinic.room1.id).active
 
@@ -190,7 +196,9 @@ def test_a_therapist_with_future_sessions_cannot_be_retired(admin, db, clinic):
         },
     )
     assert response.status_code == 200
-    assert "Boris Li still has 1 future session(s): move or cancel them first" in text(response)
+    body = text(response)
+    assert "Boris Li still has 1 future session(s): move or cancel them first" in body
+    assert body.count("still has 1 future session(s)") == 1  # one check, one message
     with db.read() as s:
         assert s.get(Therapist, clinic.boris.id).active
 
@@ -373,6 +381,98 @@ def test_a_whole_clinic_closure_is_added_and_blocks_booking(admin, reception, db
     )
     assert refused.status_code == 422
     assert "Public holiday" in text(refused) or "closed" in text(refused).lower()
+
+
+def test_a_room_closure_over_a_booked_session_warns_with_a_link_to_it(admin, db, clinic):
+    with db.transaction() as s:
+        booking.book(
+            s,
+            treatment_type_id=clinic.facial.id,
+            start=local(MONDAY, "10:00"),
+            client_id=clinic.client.id,
+            actor="t",
+            now=NOW,
+        )
+    response = admin.post(
+        "/closures/new/",
+        {
+            "room_id": str(clinic.room1.id),
+            "starts": "2027-03-01T08:00",
+            "ends": "2027-03-01T12:00",
+            "reason": "Painting",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    page = text(admin.get("/closures/"))
+    assert "1 booked session(s) fall in this closure" in page
+    assert f"flt2_room_is={clinic.room1.id}" in page
+
+
+def test_a_closure_over_no_session_saves_without_a_warning(admin, db, clinic):
+    response = admin.post(
+        "/closures/new/",
+        {"room_id": str(clinic.room2.id), "starts": "2027-03-01T08:00", "ends": "2027-03-01T12:00"},
+    )
+    assert response.status_code == 302, text(response)
+    assert "fall in this closure" not in text(admin.get("/closures/"))
+
+
+def test_editing_a_closure_keeps_one_row_with_the_new_room_and_times(admin, db, clinic):
+    admin.post(
+        "/closures/new/",
+        {"room_id": "", "starts": "2027-03-01T00:00", "ends": "2027-03-02T00:00"},
+    )
+    with db.read() as s:
+        old = s.exec(select(Closure)).one()
+    edit = admin.post(
+        f"/closures/edit/?id={old.id}",
+        {"room_id": str(clinic.room2.id), "starts": "2027-03-03T08:00", "ends": "2027-03-03T12:00"},
+    )
+    assert edit.status_code == 302, text(edit)
+    with db.read() as s:
+        rows = s.exec(select(Closure)).all()
+    assert [(r.id, r.room_id, r.start_at) for r in rows] == [
+        (old.id, clinic.room2.id, local(MONDAY.replace(day=3), "08:00"))
+    ]
+
+
+@pytest.mark.parametrize("path", ["/time-off/", "/closures/"])
+def test_time_off_and_closures_are_deleted_from_their_lists(admin, db, clinic, path):
+    with db.transaction() as s:
+        if path == "/time-off/":
+            row = catalog.add_time_off(
+                s, therapist_id=clinic.anna.id, start=local(MONDAY, "09:00"), end=A_YEAR_LATER
+            )
+        else:
+            row = catalog.add_closure(s, start=local(MONDAY, "09:00"), end=A_YEAR_LATER)
+        row_id, model = row.id, type(row)
+    response = admin.post(f"{path}delete/", {"id": str(row_id)})
+    assert response.status_code == 302
+    with db.read() as s:
+        assert s.get(model, row_id) is None
+
+
+def test_editing_time_off_into_a_refused_span_keeps_the_old_one(admin, db, clinic):
+    with db.transaction() as s:
+        off = catalog.add_time_off(
+            s,
+            therapist_id=clinic.boris.id,
+            start=local(MONDAY, "09:00"),
+            end=local(MONDAY, "13:00"),
+        )
+    response = admin.post(
+        f"/time-off/edit/?id={off.id}",
+        {
+            "therapist_id": str(clinic.boris.id),
+            "starts": "2027-03-02T13:00",
+            "ends": "2027-03-02T09:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "ends before it starts" in text(response)
+    with db.read() as s:
+        kept = s.exec(select(TimeOff)).one()
+    assert (kept.id, kept.start_at) == (off.id, local(MONDAY, "09:00"))
 
 
 # -- clients ------------------------------------------------------------------------------------

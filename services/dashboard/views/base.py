@@ -178,6 +178,9 @@ class ClinicModelView(Secured, ModelView):
         return None
 
     # Writes -----------------------------------------------------------------------------
+    # Flask-Admin's own create_model/update_model/delete_model write through its session;
+    # ours call `shared` inside one transaction instead, then run Flask-Admin's documented
+    # after_model_change / after_model_delete hooks once it has committed, as its own do.
 
     def save(self, session: Session, form: Form, model: Any | None) -> Any:
         """Create (model None) or update through `shared`; raises ClinicError."""
@@ -187,26 +190,27 @@ class ClinicModelView(Secured, ModelView):
         """Delete through `shared`; raises ClinicError."""
         raise NotImplementedError
 
-    def after_save(self, saved: Any, created: bool) -> None:
-        """Warnings to show once the change is committed."""
-
     def create_model(self, form: Form) -> Any:
-        return self._write(form, None)
+        saved = self._write(form, None)
+        if saved is not None:
+            self.after_model_change(form, saved, True)
+        return saved or False
 
-    def update_model(self, form: Form, model: Any) -> Any:
-        return self._write(form, model)
+    def update_model(self, form: Form, model: Any) -> bool:
+        saved = self._write(form, model)
+        if saved is not None:
+            self.after_model_change(form, saved, False)
+        return saved is not None
 
-    def _write(self, form: Form, model: Any | None) -> Any:
+    def _write(self, form: Form, model: Any | None) -> Any | None:
+        """The saved row, or None with the refusal shown under its field (or flashed)."""
         try:
             with context.db().transaction() as session:
-                saved = self.save(session, form, model)
+                return self.save(session, form, model)
         except ClinicError as exc:
-            if not refusals.attach(exc, form, self.refusal_fields):
-                return False
-            flash("Not saved: see the message under the field.", "danger")
-            return False
-        self.after_save(saved, created=model is None)
-        return saved
+            if refusals.attach(exc, form, self.refusal_fields):
+                flash("Not saved: see the message under the field.", "danger")
+            return None
 
     def delete_model(self, model: Any) -> bool:
         try:
@@ -215,6 +219,7 @@ class ClinicModelView(Secured, ModelView):
         except ClinicError as exc:
             flash(exc.message, "danger")
             return False
+        self.after_model_delete(model)
         return True
 
     def on_form_prefill(self, form: Form, id: Any) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash, g
+from flask import flash
 from flask_admin.form import Select2TagsField
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -44,33 +44,25 @@ from services.dashboard.views.forms import (
     near_today,
     opts,
 )
-from shared import catalog, clinic_time
-from shared.errors import Conflict, InvalidInput
-from shared.models import (
-    Booking,
-    BookingStatus,
-    Closure,
-    Room,
-    Therapist,
-    TimeOff,
-    TreatmentType,
-    WorkingHours,
-)
+from shared import booking_queries, catalog, clinic_time, directory
+from shared.errors import InvalidInput
+from shared.models import Closure, Room, Therapist, TimeOff, TreatmentType, WorkingHours
+
+
+def _labelled(rows: Any) -> list[tuple[int, str]]:
+    return [(r.id, r.name + ("" if r.active else " (inactive)")) for r in rows]
 
 
 def therapist_options(session: Session) -> list[tuple[int, str]]:
-    rows = session.exec(select(Therapist).order_by(Therapist.name)).all()
-    return [(t.id, t.name + ("" if t.active else " (inactive)")) for t in rows]  # type: ignore[misc]
+    return _labelled(directory.therapists_by_name(session))
 
 
 def room_options(session: Session) -> list[tuple[int, str]]:
-    rows = session.exec(select(Room).order_by(Room.name)).all()
-    return [(r.id, r.name + ("" if r.active else " (inactive)")) for r in rows]  # type: ignore[misc]
+    return _labelled(directory.rooms_by_name(session))
 
 
 def treatment_options(session: Session) -> list[tuple[int, str]]:
-    rows = session.exec(select(TreatmentType).order_by(TreatmentType.name)).all()
-    return [(t.id, t.name + ("" if t.active else " (inactive)")) for t in rows]  # type: ignore[misc]
+    return _labelled(directory.treatment_types_by_name(session))
 
 
 def _colour(view: Any, ctx: Any, model: Any, name: str) -> Markup:
@@ -101,30 +93,6 @@ def _to_utc(value: datetime | None, field: str) -> datetime:
 
 def _to_local(value: datetime) -> datetime:
     return value.astimezone(context.tz()).replace(tzinfo=None)
-
-
-def _live_sessions_between(
-    session: Session,
-    start: datetime,
-    end: datetime,
-    *,
-    therapist_id: int | None = None,
-    room_id: int | None = None,
-) -> int:
-    query = (
-        select(func.count())
-        .select_from(Booking)
-        .where(
-            col(Booking.status) == BookingStatus.BOOKED.value,
-            col(Booking.start_at) < end,
-            col(Booking.end_at) > start,
-        )
-    )
-    if therapist_id is not None:
-        query = query.where(Booking.therapist_id == therapist_id)
-    if room_id is not None:
-        query = query.where(Booking.room_id == room_id)
-    return int(session.exec(query).one())
 
 
 # -- treatment types --------------------------------------------------------------------------
@@ -226,21 +194,12 @@ class RoomView(ClinicModelView):
     column_formatters_export = {"features": _names}
 
     def save(self, session: Session, form: Any, model: Any) -> Room:
-        active = bool(form.active.data)
-        if model is not None and model.active and not active:
-            ahead = catalog.future_bookings_count(session, room_id=model.id)
-            if ahead:
-                raise Conflict(
-                    f"{model.name} still has {ahead} future session(s): move them to another "
-                    "room or cancel them first (Bookings, filtered by this room)",
-                    field="active",
-                )
         return catalog.save_room(
             session,
             room_id=model.id if model else None,
             name=form.name.data or "",
             features=form.features.data or [],
-            active=active,
+            active=bool(form.active.data),
         )
 
 
@@ -279,16 +238,13 @@ class TherapistView(ClinicModelView):
         form.treatment_type_ids.data = [t.id for t in model.treatment_types]
 
     def save(self, session: Session, form: Any, model: Any) -> Therapist:
-        active = bool(form.active.data)
-        if model is not None and model.active and not active:
-            catalog.deactivate_therapist(session, model.id)  # refuses while sessions remain
         return catalog.save_therapist(
             session,
             therapist_id=model.id if model else None,
             name=form.name.data or "",
             email=form.email.data or "",
             colour=form.colour.data or "",
-            active=active,
+            active=bool(form.active.data),
             treatment_type_ids=form.treatment_type_ids.data or [],
         )
 
@@ -354,9 +310,7 @@ class WorkingHoursView(ClinicModelView):
         )
 
     def remove(self, session: Session, model: Any) -> None:
-        row = session.get(WorkingHours, model.id)
-        if row is not None:
-            session.delete(row)
+        catalog.remove_working_hours(session, model.id)
 
 
 # -- time off and closures ------------------------------------------------------------------
@@ -370,7 +324,8 @@ class TimeOffForm(FlaskForm):
 
 
 class _SpanView(ClinicModelView):
-    """Time off and closures: local wall-clock spans; an edit replaces the row."""
+    """Time off and closures: local wall-clock spans; after a save, a warning names the
+    sessions already booked in the span (they stay: the receptionist moves or cancels them)."""
 
     allow_delete = True
     refusal_fields = {"start": "starts", "end": "ends"}
@@ -384,25 +339,34 @@ class _SpanView(ClinicModelView):
         "reason": "Reason",
     }
     column_default_sort = ("start_at", True)
+    # "time off" or "closure", in the warning after a save.
+    span_name = ""
 
     def prefill(self, form: Any, model: Any) -> None:
         form.starts.data = _to_local(model.start_at)
         form.ends.data = _to_local(model.end_at)
 
-    def remove(self, session: Session, model: Any) -> None:
-        row = session.get(type(model), model.id)
-        if row is not None:
-            session.delete(row)
-
-    def _replace(self, session: Session, model: Any, new: Any) -> Any:
-        if model is not None:
-            self.remove(session, model)
-            session.flush()
-        return new
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        therapist_id = getattr(model, "therapist_id", None)
+        room_id = getattr(model, "room_id", None)
+        with context.db().read() as session:
+            booked = booking_queries.live_sessions_between(
+                session, model.start_at, model.end_at, therapist_id=therapist_id, room_id=room_id
+            )
+        if booked:
+            link = _bookings_link(therapist_id, room_id, model)
+            flash(
+                Markup(
+                    f"{booked} booked session(s) fall in this {self.span_name}: "
+                    f'<a href="{escape(link)}">see them</a> and move or cancel them.'
+                ),
+                "warning",
+            )
 
 
 class TimeOffView(_SpanView):
     form = TimeOffForm
+    span_name = "time off"
     help_text = (
         "Holidays, sick leave and training. Sessions already booked in that time stay: the "
         "dashboard says how many, so you can move or cancel them."
@@ -427,31 +391,17 @@ class TimeOffView(_SpanView):
         return form
 
     def save(self, session: Session, form: Any, model: Any) -> TimeOff:
-        start = _to_utc(form.starts.data, "start")
-        end = _to_utc(form.ends.data, "end")
-        self._replace(session, model, None)
-        off = catalog.add_time_off(
+        return catalog.add_time_off(
             session,
             therapist_id=form.therapist_id.data,
-            start=start,
-            end=end,
+            start=_to_utc(form.starts.data, "start"),
+            end=_to_utc(form.ends.data, "end"),
             reason=form.reason.data or "",
+            time_off_id=model.id if model else None,
         )
-        g.span_clashes = _live_sessions_between(
-            session, off.start_at, off.end_at, therapist_id=off.therapist_id
-        )
-        return off
 
-    def after_save(self, saved: Any, created: bool) -> None:
-        if g.get("span_clashes"):
-            flash(
-                Markup(
-                    f"{g.span_clashes} booked session(s) fall in this time off: "
-                    f'<a href="{escape(_bookings_link(saved.therapist_id, None, saved))}">'
-                    "see them</a> and move or cancel them."
-                ),
-                "warning",
-            )
+    def remove(self, session: Session, model: Any) -> None:
+        catalog.remove_time_off(session, model.id)
 
 
 class ClosureForm(FlaskForm):
@@ -467,6 +417,7 @@ def _room_or_clinic(view: Any, ctx: Any, model: Any, name: str) -> str:
 
 class ClosureView(_SpanView):
     form = ClosureForm
+    span_name = "closure"
     help_text = (
         "A room out of use, or the whole clinic closed (public holidays). Nothing can be "
         "booked then; sessions already booked stay and are counted for you."
@@ -491,27 +442,17 @@ class ClosureView(_SpanView):
         return form
 
     def save(self, session: Session, form: Any, model: Any) -> Closure:
-        start = _to_utc(form.starts.data, "start")
-        end = _to_utc(form.ends.data, "end")
-        self._replace(session, model, None)
-        closure = catalog.add_closure(
-            session, start=start, end=end, room_id=form.room_id.data, reason=form.reason.data or ""
+        return catalog.add_closure(
+            session,
+            start=_to_utc(form.starts.data, "start"),
+            end=_to_utc(form.ends.data, "end"),
+            room_id=form.room_id.data,
+            reason=form.reason.data or "",
+            closure_id=model.id if model else None,
         )
-        g.span_clashes = _live_sessions_between(
-            session, closure.start_at, closure.end_at, room_id=closure.room_id
-        )
-        return closure
 
-    def after_save(self, saved: Any, created: bool) -> None:
-        if g.get("span_clashes"):
-            flash(
-                Markup(
-                    f"{g.span_clashes} booked session(s) fall in this closure: "
-                    f'<a href="{escape(_bookings_link(None, saved.room_id, saved))}">see them</a>'
-                    " and move or cancel them."
-                ),
-                "warning",
-            )
+    def remove(self, session: Session, model: Any) -> None:
+        catalog.remove_closure(session, model.id)
 
 
 def _bookings_link(therapist_id: int | None, room_id: int | None, span: Any) -> str:

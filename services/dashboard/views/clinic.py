@@ -8,7 +8,6 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_wtf import FlaskForm
-from sqlmodel import select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -16,11 +15,10 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from services.dashboard import context, refusals
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.forms import opts
-from shared import catalog, clinic_time
-from shared.directory import get_clinic
+from shared import catalog, clinic_time, directory
 from shared.errors import ClinicError
 from shared.feeds import feed_urls
-from shared.models import Clinic, Room, Therapist
+from shared.models.types import pk
 
 SETTING_FIELDS = (
     "name",
@@ -118,43 +116,27 @@ class FeedsView(SecureView):
     @expose("/")
     def index(self) -> str:
         feeds: list[Feed] = []
+        clinic = context.clinic()
+        if clinic is not None:
+            feeds.append(
+                Feed(
+                    "clinic",
+                    1,
+                    clinic.name,
+                    "Every session of the clinic",
+                    "#0f766e",
+                    _urls("clinic", clinic.feed_token),
+                )
+            )
         with context.db().read() as s:
-            clinic = s.get(Clinic, 1)
-            if clinic is not None:
-                feeds.append(
-                    Feed(
-                        "clinic",
-                        1,
-                        clinic.name,
-                        "Every session of the clinic",
-                        "#0f766e",
-                        _urls("clinic", clinic.feed_token),
-                    )
-                )
-            for t in s.exec(select(Therapist).order_by(Therapist.name)):
-                feeds.append(
-                    Feed(
-                        "therapist",
-                        t.id or 0,
-                        t.name,
-                        t.email,
-                        t.colour,
-                        _urls("therapist", t.feed_token),
-                        t.active,
-                    )
-                )
-            for r in s.exec(select(Room).order_by(Room.name)):
-                feeds.append(
-                    Feed(
-                        "room",
-                        r.id or 0,
-                        r.name,
-                        "Room",
-                        "#64748b",
-                        _urls("room", r.feed_token),
-                        r.active,
-                    )
-                )
+            therapists = directory.therapists_by_name(s)
+            rooms = directory.rooms_by_name(s)
+        for t in therapists:
+            urls = _urls("therapist", t.feed_token)
+            feeds.append(Feed("therapist", pk(t.id), t.name, t.email, t.colour, urls, t.active))
+        for r in rooms:
+            urls = _urls("room", r.feed_token)
+            feeds.append(Feed("room", pk(r.id), r.name, "Room", "#64748b", urls, r.active))
         return self.render("dashboard/feeds.html", feeds=feeds, form=FlaskForm(formdata=None))
 
     @expose("/rotate/<kind>/<int:owner_id>", methods=("POST",))
@@ -163,15 +145,8 @@ class FeedsView(SecureView):
         form = FlaskForm()
         if not form.validate_on_submit():
             abort(400)
-        model: Any = {"clinic": Clinic, "therapist": Therapist, "room": Room}.get(kind)
-        if model is None:
-            abort(404)
         with context.db().transaction() as s:
-            owner = get_clinic(s) if kind == "clinic" else s.get(model, owner_id)
-            if owner is None:
-                abort(404)
-            catalog.rotate_feed_token(s, owner)
-            name = owner.name
+            name = catalog.rotate_feed(s, kind, owner_id).name  # an unknown feed is a 404
         flash(
             f"New link for {name}: the old one stops working now. Send the new one to whoever "
             "subscribes to it.",

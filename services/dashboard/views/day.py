@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import request, session, url_for
+from flask import request, url_for
+from flask import session as cookie
 from flask_admin import AdminIndexView, expose
 
 from services.dashboard import context, dayplan
 from services.dashboard.views.base import Secured
+from shared import day_data
 
 PX_PER_MINUTE = 1.5
 
@@ -38,20 +40,15 @@ class DayView(Secured, AdminIndexView):
     @expose("/")
     def index(self) -> str:
         day, problem = _day_arg(request.args.get("date"))
-        mode = request.args.get("by") or session.get("day_by") or "therapist"
+        mode = request.args.get("by") or cookie.get("day_by") or "therapist"
         if mode not in dayplan.MODES:
             mode = "therapist"
-        session["day_by"] = mode
+        cookie["day_by"] = mode
         show_cancelled = request.args.get("cancelled") == "1"
+        tz = context.tz()
         with context.db().read() as s:
-            plan = dayplan.build_day(
-                s,
-                day=day,
-                mode=mode,
-                tz=context.tz(),
-                now=context.now(),
-                show_cancelled=show_cancelled,
-            )
+            data = day_data.load_day(s, day=day, tz=tz, show_cancelled=show_cancelled)
+        plan = dayplan.build_day(data, mode=mode, tz=tz, now=context.now())
 
         def link(**changes: object) -> str:
             args: dict[str, Any] = {"date": day.isoformat(), "by": mode}

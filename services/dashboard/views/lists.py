@@ -10,14 +10,13 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterLike, IntEqualFilter
 from markupsafe import Markup, escape
-from sqlmodel import func, select
 from werkzeug.wrappers import Response
 
 from services.dashboard import context
 from services.dashboard.views import filters
 from services.dashboard.views.base import ClinicModelView, filtered_url, local_dt, options_from
 from services.dashboard.views.catalog import room_options, therapist_options, treatment_options
-from shared import outbox
+from shared import outbox, outbox_queries
 from shared.errors import ClinicError
 from shared.models import Booking, BookingStatus, MessageKind, MessageStatus, OutboxMessage
 
@@ -211,10 +210,7 @@ class OutboxView(ClinicModelView):
     def render(self, template: str, **kwargs: Any) -> str:
         if template == self.list_template:
             with context.db().read() as session:
-                rows = session.exec(
-                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-                ).all()
-            counts = dict(rows)
+                counts = outbox_queries.status_counts(session)
             kwargs["status_tabs"] = [
                 (label, counts.get(value, 0), filtered_url("outbox.index_view", status_is=value))
                 for value, label in MESSAGE_LABELS.items()

@@ -8,15 +8,14 @@ from flask import flash, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from services.dashboard.views.base import ClinicModelView, filtered_url
 from services.dashboard.views.forms import opts
 from shared import accounts, clients
-from shared.errors import Conflict
-from shared.models import Booking, Client, User
+from shared.models import Client, User
 
 
 class ClientForm(FlaskForm):
@@ -65,17 +64,7 @@ class ClientView(ClinicModelView):
         )
 
     def remove(self, session: Session, model: Any) -> None:
-        count = session.exec(
-            select(func.count()).select_from(Booking).where(col(Booking.client_id) == model.id)
-        ).one()
-        if count:
-            raise Conflict(
-                f"{model.name} has {count} session(s) on record, so the client is kept; "
-                "correct the details instead"
-            )
-        row = session.get(Client, model.id)
-        if row is not None:
-            session.delete(row)
+        clients.delete_client(session, model.id)
 
 
 class NewUserForm(FlaskForm):
@@ -126,10 +115,6 @@ class StaffView(ClinicModelView):
                 password=form.password.data or "",
                 role=form.role.data,
             )
-        if model.id == current_user.user_id and (form.role.data != "admin" or not form.active.data):
-            raise Conflict(
-                "You cannot take away your own admin access: ask another admin", field="role"
-            )
         return accounts.update_user(
             session,
             model.id,
@@ -137,8 +122,9 @@ class StaffView(ClinicModelView):
             active=bool(form.active.data),
             password=form.password.data or None,
             unlock=bool(form.unlock.data),
+            by_user_id=current_user.user_id,
         )
 
-    def after_save(self, saved: Any, created: bool) -> None:
-        if created:
-            flash(f"{saved.email} can now log in as {saved.role}.", "success")
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if is_created:
+            flash(f"{model.email} can now log in as {model.role}.", "success")
