@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import flask_sqlalchemy.session
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import Engine
-from sqlmodel import SQLModel
+from sqlalchemy import orm
 
 import shared.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from shared.config import Settings, load_settings
@@ -40,12 +40,28 @@ class _SharedBytecode(BytecodeCache):
 _BYTECODE = _SharedBytecode()
 
 
-class ClinicSQLAlchemy(SQLAlchemy):
-    """Flask-SQLAlchemy (for Flask-Admin's lists) on the project's own engine, so there is
-    one pool per process and SQLite keeps its WAL and lock settings."""
+class _ListSession(flask_sqlalchemy.session.Session):
+    """Flask-Admin's sessions, on the engine they are given (`bind`), not on an engine of
+    Flask-SQLAlchemy's own."""
 
-    def _make_engine(self, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
-        return app.extensions["clinic.db"].engine
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kwargs: Any) -> Any:
+        return orm.Session.get_bind(self, mapper, clause=clause, **kwargs)
+
+
+def _list_orm(app: Flask, database: Database) -> SQLAlchemy:
+    """The `db` Flask-Admin's lists, filters and exports read through, on the project's engine.
+
+    Flask-Admin 2.2 deprecates being given a plain scoped session, and its SQLAlchemy views
+    do not import without Flask-SQLAlchemy, so it gets a Flask-SQLAlchemy object. Only that
+    object's public parts are used: `session_options` makes its scoped session bind to the
+    project's engine (one pool per process; SQLite keeps its WAL and busy timeout), and
+    `init_app`, which would build a second engine from a URI, is not called: the session is
+    removed at the end of each app context here instead.
+    """
+    options = {"class_": _ListSession, "bind": database.engine, "expire_on_commit": False}
+    lists = SQLAlchemy(session_options=options, add_models_to_shell=False)
+    app.teardown_appcontext(lambda _exc: lists.session.remove())
+    return lists
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -68,8 +84,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         DASHBOARD_IDLE_MINUTES=60,  # log out after this long without a request
         DASHBOARD_MAX_HOURS=12,  # and this long after logging in, whatever happens
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-        SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
-        SQLALCHEMY_SESSION_OPTIONS={"expire_on_commit": False},
         FLASK_ADMIN_FLUID_LAYOUT=True,
     )
     app.config.update(config)
@@ -78,15 +92,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["clinic.db"] = database
     app.extensions["clinic.clock"] = clock
 
-    orm = ClinicSQLAlchemy(metadata=SQLModel.metadata)
-    orm.init_app(app)
     CSRFProtect(app)
 
     from services.dashboard import auth, errors, views
 
     auth.init_app(app)
     errors.register(app)
-    views.register(app, orm)
+    views.register(app, _list_orm(app, database))
     _template_helpers(app)
 
     if settings.log_json:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 
 import pytest
+from flask_admin.contrib.sqla import ModelView
 from sqlmodel import select
 
+from services.dashboard import create_app
 from shared import booking, catalog, clients
 from shared.models import OutboxMessage
 from tests.dashboard.conftest import text
@@ -222,3 +225,33 @@ def test_a_bookings_page_offers_retry_for_its_failed_message(reception, db, week
     failed = _fail(db, week["eva_mon"])
     body = text(reception.get(f"/booking/{week['eva_mon']}"))
     assert f'action="/outbox/retry/{failed}"' in body
+
+
+def test_the_outbox_tabs_count_the_messages_in_each_status(reception, db, week):
+    _fail(db, week["eva_mon"])
+    body = text(reception.get("/outbox/"))
+    assert 'tab-failed">Failed <span class="count">1</span>' in body
+    assert 'tab-sent">Sent <span class="count">0</span>' in body  # nothing sent yet
+
+
+# -- how Flask-Admin reads ------------------------------------------------------------------------
+
+
+def test_the_dashboard_is_built_without_deprecation_warnings(settings, db):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        create_app({"SETTINGS": settings, "DATABASE": db, "TESTING": True})
+
+
+def test_lists_read_through_the_projects_own_engine_and_give_the_connection_back(
+    app, reception, db, week
+):
+    [admin] = app.extensions["admin"]
+    views = [v for v in admin._views if isinstance(v, ModelView)]
+    assert views and "sqlalchemy" not in app.extensions  # no engine of Flask-SQLAlchemy's own
+    with app.app_context():
+        for view in views:
+            assert view.session.session.get_bind() is db.engine
+    before = db.engine.pool.checkedout()
+    assert "Eva Horvat" in text(reception.get("/bookings/"))
+    assert db.engine.pool.checkedout() == before  # the list's session ended with the request
