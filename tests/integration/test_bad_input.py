@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared import accounts, catalog, clients, demo
+from shared import accounts, booking_queries, catalog, clients, demo, outbox_queries
 from shared.availability import available_slots, find_availability
 from shared.booking import book, cancel, get_booking, mark_completed, mark_no_show, reschedule
 from shared.errors import (
@@ -82,6 +82,11 @@ def ids(module_db):
             password="long enough pw",
             role="receptionist",
         )
+        boss = accounts.create_user(
+            session, email="boss@clinic.example", password="long enough pw", role="admin"
+        )
+        off = catalog.add_time_off(session, therapist_id=c.boris.id, **span())
+        closure = catalog.add_closure(session, room_id=c.room2.id, **span())
         return SimpleNamespace(
             facial=c.facial.id,
             consult=c.consult.id,
@@ -96,6 +101,9 @@ def ids(module_db):
             other=c.other_client.id,
             live=live.id,
             gone=gone.id,
+            boss=boss.id,
+            off=off.id,
+            closure=closure.id,
         )
 
 
@@ -903,6 +911,85 @@ CASES = [
         lambda s, i: catalog.add_closure(s, **span(end=local(MONDAY, "08:00"))),
     ),
     Case(
+        "change unknown time off",
+        NotFound,
+        "id",
+        lambda s, i: catalog.add_time_off(s, therapist_id=i.anna, time_off_id=999, **span()),
+    ),
+    Case(
+        "change time off to end before it starts",
+        InvalidInput,
+        "end",
+        lambda s, i: catalog.add_time_off(
+            s, therapist_id=i.anna, time_off_id=i.off, **span(end=local(MONDAY, "08:00"))
+        ),
+    ),
+    Case(
+        "change time off to an unknown therapist",
+        NotFound,
+        "therapist_id",
+        lambda s, i: catalog.add_time_off(s, therapist_id=999, time_off_id=i.off, **span()),
+    ),
+    Case(
+        "change unknown closure",
+        NotFound,
+        "id",
+        lambda s, i: catalog.add_closure(s, closure_id=999, **span()),
+    ),
+    Case(
+        "change closure to an unknown room",
+        NotFound,
+        "room_id",
+        lambda s, i: catalog.add_closure(s, closure_id=i.closure, room_id=999, **span()),
+    ),
+    Case(
+        "change closure with a reason too long",
+        InvalidInput,
+        "reason",
+        lambda s, i: catalog.add_closure(s, closure_id=i.closure, reason="x" * 501, **span()),
+    ),
+    Case(
+        "remove unknown working hours",
+        NotFound,
+        "id",
+        lambda s, i: catalog.remove_working_hours(s, 999),
+    ),
+    Case(
+        "remove working hours id 0",
+        InvalidInput,
+        "id",
+        lambda s, i: catalog.remove_working_hours(s, 0),
+    ),
+    Case("remove unknown time off", NotFound, "id", lambda s, i: catalog.remove_time_off(s, 999)),
+    Case(
+        "remove time off id as text",
+        InvalidInput,
+        "id",
+        lambda s, i: catalog.remove_time_off(s, str(i.off)),
+    ),
+    Case("remove unknown closure", NotFound, "id", lambda s, i: catalog.remove_closure(s, 999)),
+    Case(
+        "remove closure id None", InvalidInput, "id", lambda s, i: catalog.remove_closure(s, None)
+    ),
+    Case(
+        "rotate a feed of an unknown kind",
+        NotFound,
+        "kind",
+        lambda s, i: catalog.rotate_feed(s, "planet", 1),
+    ),
+    Case(
+        "rotate the feed of an unknown room",
+        NotFound,
+        "owner_id",
+        lambda s, i: catalog.rotate_feed(s, "room", 999),
+    ),
+    Case(
+        "rotate a therapist's feed with id -1",
+        InvalidInput,
+        "owner_id",
+        lambda s, i: catalog.rotate_feed(s, "therapist", -1),
+    ),
+    Case(
         "deactivate unknown therapist",
         NotFound,
         "therapist_id",
@@ -982,6 +1069,38 @@ CASES = [
         lambda s, i: clients.update_client(s, i.client, name="", email="eva@example.com"),
     ),
     Case("get unknown client", NotFound, "client_id", lambda s, i: clients.get_client(s, 999)),
+    Case("delete unknown client", NotFound, "id", lambda s, i: clients.delete_client(s, 999)),
+    Case("delete client id 0", InvalidInput, "id", lambda s, i: clients.delete_client(s, 0)),
+    Case(
+        "delete a client with a session booked",
+        Conflict,
+        None,
+        lambda s, i: clients.delete_client(s, i.client),
+    ),
+    Case(
+        "delete a client whose only session was cancelled",
+        Conflict,
+        None,
+        lambda s, i: clients.delete_client(s, i.other),
+    ),
+    Case(
+        "search clients for a number",
+        InvalidInput,
+        "q",
+        lambda s, i: clients.search_clients(s, 386),
+    ),
+    Case(
+        "search clients with no limit",
+        InvalidInput,
+        "limit",
+        lambda s, i: clients.search_clients(s, "eva", limit=0),
+    ),
+    Case(
+        "search clients with a huge limit",
+        InvalidInput,
+        "limit",
+        lambda s, i: clients.search_clients(s, "eva", limit=10**6),
+    ),
     # -- accounts ----------------------------------------------------------------------------
     Case("api key empty name", InvalidInput, "name", lambda s, i: accounts.create_api_key(s, "")),
     Case(
@@ -1046,6 +1165,65 @@ CASES = [
             s, email="reception@clinic.example", password="long enough pw", role="admin"
         ),
     ),
+    Case(
+        "an admin takes away their own admin access",
+        Conflict,
+        "role",
+        lambda s, i: accounts.update_user(
+            s, i.boss, role="receptionist", active=True, by_user_id=i.boss
+        ),
+    ),
+    Case(
+        "an admin locks themselves out",
+        Conflict,
+        "role",
+        lambda s, i: accounts.update_user(s, i.boss, role="admin", active=False, by_user_id=i.boss),
+    ),
+    # -- reads for the dashboard --------------------------------------------------------------
+    Case(
+        "booking with history, unknown booking",
+        NotFound,
+        "booking_id",
+        lambda s, i: booking_queries.booking_with_history(s, 999),
+    ),
+    Case(
+        "booking with history, booking id as text",
+        InvalidInput,
+        "booking_id",
+        lambda s, i: booking_queries.booking_with_history(s, "1"),
+    ),
+    Case(
+        "live sessions in a span with a naive start",
+        InvalidInput,
+        "start",
+        lambda s, i: booking_queries.live_sessions_between(s, NAIVE, local(MONDAY, "12:00")),
+    ),
+    Case(
+        "live sessions in a span that ends before it starts",
+        InvalidInput,
+        "end",
+        lambda s, i: booking_queries.live_sessions_between(
+            s, local(MONDAY, "12:00"), local(MONDAY, "09:00")
+        ),
+    ),
+    Case(
+        "live sessions of therapist 0",
+        InvalidInput,
+        "therapist_id",
+        lambda s, i: booking_queries.live_sessions_between(s, **span(), therapist_id=0),
+    ),
+    Case(
+        "live sessions of a room given as text",
+        InvalidInput,
+        "room_id",
+        lambda s, i: booking_queries.live_sessions_between(s, **span(), room_id="2"),
+    ),
+    Case(
+        "messages of booking id 0",
+        InvalidInput,
+        "booking_id",
+        lambda s, i: outbox_queries.booking_messages(s, 0),
+    ),
     # -- benchmark histories -------------------------------------------------------------------
     Case(
         "history of negative size",
@@ -1103,10 +1281,16 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "add_time_off",
         "add_closure",
         "deactivate_therapist",
+        "remove_working_hours",
+        "remove_time_off",
+        "remove_closure",
+        "rotate_feed",
         "create_client",
         "find_or_create_client",
         "get_client",
         "update_client",
+        "delete_client",
+        "search_clients",
         "create_api_key",
         "revoke_api_key",
         "authenticate_api_key",
