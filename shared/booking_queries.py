@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, tuple_
 from sqlalchemy.orm import selectinload
@@ -24,23 +25,18 @@ _RELATIONS = (
 
 def booking_with_relations(session: Session, booking_id: int) -> Booking:
     """Raises NotFound."""
-    found = session.exec(
-        select(Booking).where(Booking.id == booking_id).options(*_RELATIONS)
-    ).first()
-    if found is None:
-        raise NotFound(f"No booking with id {booking_id}", field="booking_id")
-    return found
+    return _one(session, booking_id, *_RELATIONS)
 
 
 def booking_with_history(session: Session, booking_id: int) -> Booking:
     """One booking with its client, treatment, therapist, room and events, for its page.
     Raises InvalidInput, NotFound."""
     validation.positive_id(booking_id, "booking_id")
-    found = session.exec(
-        select(Booking)
-        .where(Booking.id == booking_id)
-        .options(*_RELATIONS, selectinload(Booking.events))  # type: ignore[arg-type]
-    ).first()
+    return _one(session, booking_id, *_RELATIONS, selectinload(Booking.events))  # type: ignore[arg-type]
+
+
+def _one(session: Session, booking_id: int, *options: Any) -> Booking:
+    found = session.exec(select(Booking).where(Booking.id == booking_id).options(*options)).first()
     if found is None:
         raise NotFound(f"No booking with id {booking_id}", field="booking_id")
     return found

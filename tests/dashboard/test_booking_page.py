@@ -89,17 +89,22 @@ def test_moving_to_a_free_time_reschedules_and_sends_an_update(reception, db, fa
     assert "Mon 01 Mar 2027 10:00-11:00</span> → <b>Tue 02 Mar 2027 14:00-15:00" in page
 
 
+def _consult_with_anna(s, clinic) -> int:
+    """Eva's consultation with Anna, Monday 09:00-09:45."""
+    return booking.book(
+        s,
+        treatment_type_id=clinic.consult.id,
+        start=local(MONDAY, "09:00"),
+        client_id=clinic.client.id,
+        therapist_id=clinic.anna.id,
+        actor="t",
+        now=NOW,
+    ).id
+
+
 def test_moving_to_another_therapist_keeps_the_time(reception, db, clinic):
     with db.transaction() as s:
-        consult = booking.book(
-            s,
-            treatment_type_id=clinic.consult.id,
-            start=local(MONDAY, "09:00"),
-            client_id=clinic.client.id,
-            therapist_id=clinic.anna.id,
-            actor="t",
-            now=NOW,
-        ).id
+        consult = _consult_with_anna(s, clinic)
     response = reception.post(
         f"/booking/{consult}/move",
         {"date": "2027-03-01", "time": "09:00", "therapist_id": str(clinic.boris.id)},
@@ -238,15 +243,7 @@ def at_half_past_midnight(db, clinic, reception, clock):
     Mondays 00:00-02:00. Returns Eva's consultation with Anna, Mon 1 Mar 09:00."""
     assert JUST_AFTER_MIDNIGHT.date() == date(2027, 2, 19)  # the UTC date is the day before
     with db.transaction() as s:
-        consult = booking.book(
-            s,
-            treatment_type_id=clinic.consult.id,
-            start=local(MONDAY, "09:00"),
-            client_id=clinic.client.id,
-            therapist_id=clinic.anna.id,
-            actor="t",
-            now=NOW,
-        ).id
+        consult = _consult_with_anna(s, clinic)
         catalog.add_working_hours(
             s, therapist_id=clinic.anna.id, weekday=0, start_time=time(0), end_time=time(2)
         )
