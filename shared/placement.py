@@ -56,6 +56,7 @@ class PlacementRequest:
     preferred_room_id: int | None = None
     override_notice: bool = False
     moving_booking_id: int | None = None
+    horizon_days: int | None = None  # a longer reach than the clinic's (a course's), if any
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,10 @@ class Placer:
         if start <= self.now:
             raise InThePast(f"{clinic_time.fmt_span(start, end, tz)} is in the past", field="start")
         earliest, latest = booking_window(catalog, self.now)
+        horizon = catalog.booking_horizon_days
+        if req.horizon_days is not None:
+            horizon = req.horizon_days
+            latest = self.now + timedelta(days=horizon)
         if start < earliest and not req.override_notice:
             raise TooShortNotice(
                 f"Sessions must be booked at least {catalog.min_notice_minutes} minutes ahead",
@@ -220,8 +225,7 @@ class Placer:
             )
         if start >= latest:
             raise BeyondHorizon(
-                f"Sessions can be booked at most {catalog.booking_horizon_days} days ahead",
-                field="start",
+                f"Sessions can be booked at most {horizon} days ahead", field="start"
             )
         therapist = room = None
         if req.therapist_id is not None:
