@@ -51,6 +51,7 @@ def configure_clinic(session: Session, **values: Any) -> Clinic:
         "timezone": lambda v: clinic_time.zone(v).key,
         "slot_step_minutes": _slot_step,
         "booking_horizon_days": lambda v: _whole(v, "booking_horizon_days", 1, 730),
+        "course_horizon_weeks": lambda v: _whole(v, "course_horizon_weeks", 1, 104),
         "min_notice_minutes": lambda v: _whole(v, "min_notice_minutes", 0, 30 * 24 * 60),
         "cancellation_notice_hours": lambda v: _whole(v, "cancellation_notice_hours", 0, 720),
         "reminder_hours_before": lambda v: _whole(v, "reminder_hours_before", 0, 720),

@@ -13,6 +13,7 @@ from shared.models.catalog import (
 from shared.models.catalog_version import CatalogVersion
 from shared.models.clients import Client
 from shared.models.clinic import Clinic
+from shared.models.courses import Course
 from shared.models.feeds import FeedVersion
 from shared.models.idempotency import IdempotencyRecord
 from shared.models.outbox import MessageKind, MessageStatus, OutboxMessage
@@ -29,6 +30,7 @@ __all__ = [
     "Client",
     "Clinic",
     "Closure",
+    "Course",
     "Feature",
     "FeedVersion",
     "IdempotencyRecord",

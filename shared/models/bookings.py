@@ -68,6 +68,8 @@ class Booking(SQLModel, table=True):
     )
     cancelled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     cancel_reason: str = Field(default="", sa_type=Text)
+    # The course of treatment this session belongs to, if any (see shared.courses).
+    course_id: int | None = Field(default=None, foreign_key="course.id", index=True)
 
     treatment_type: TreatmentType | None = Relationship()
     therapist: Therapist | None = Relationship()

@@ -20,6 +20,7 @@ class Clinic(SQLModel, table=True):
     timezone: str = Field(default="Europe/Ljubljana", sa_type=String(64))
     slot_step_minutes: int = 15
     booking_horizon_days: int = 90
+    course_horizon_weeks: int = 26  # how far ahead a course of treatment may reach
     min_notice_minutes: int = 120
     cancellation_notice_hours: int = 24
     reminder_hours_before: int = 24

@@ -15,6 +15,8 @@ class MessageKind(enum.StrEnum):
     UPDATE = "update"  # METHOD:REQUEST, moved
     CANCEL = "cancel"  # METHOD:CANCEL
     REMINDER = "reminder"
+    COURSE_INVITE = "course_invite"  # METHOD:REQUEST, every session of a course in one e-mail
+    COURSE_CANCEL = "course_cancel"  # METHOD:CANCEL, the sessions a course's cancel ended
 
 
 class MessageStatus(enum.StrEnum):
@@ -34,6 +36,8 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     booking_id: int = Field(foreign_key="booking.id", index=True, ondelete="CASCADE")
+    # A course message (COURSE_*) covers the course's sessions; booking_id is its first one.
+    course_id: int | None = Field(default=None, foreign_key="course.id", index=True)
     kind: str = Field(sa_type=String(16))
     recipient: str = Field(sa_type=String(254))
     recipient_role: str = Field(default="client", sa_type=String(16))

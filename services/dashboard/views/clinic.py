@@ -27,6 +27,7 @@ SETTING_FIELDS = (
     "timezone",
     "slot_step_minutes",
     "booking_horizon_days",
+    "course_horizon_weeks",
     "min_notice_minutes",
     "cancellation_notice_hours",
     "reminder_hours_before",
@@ -50,6 +51,11 @@ class SettingsForm(FlaskForm):
         choices=opts((m, f"{m} minutes") for m in clinic_time.ALLOWED_SLOT_STEPS),
     )
     booking_horizon_days = IntegerField("Bookable up to (days ahead)", validators=[InputRequired()])
+    course_horizon_weeks = IntegerField(
+        "Courses of treatment reach up to (weeks ahead)",
+        validators=[InputRequired()],
+        description="a course may be booked further ahead than single sessions",
+    )
     min_notice_minutes = IntegerField(
         "Minimum notice (minutes)",
         validators=[InputRequired()],
