@@ -98,6 +98,7 @@ class CatalogSnapshot:
     hours: dict[int, tuple[Block, ...]] = field(default_factory=dict)
     invite_therapists: bool = False
     reminder_hours_before: int = 0
+    course_horizon_weeks: int = 26  # how far ahead a course of treatment may reach
 
     @property
     def therapist_ids(self) -> frozenset[int]:
@@ -163,6 +164,7 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             col(Clinic.booking_horizon_days),
             col(Clinic.invite_therapists),
             col(Clinic.reminder_hours_before),
+            col(Clinic.course_horizon_weeks),
         ).where(col(Clinic.id) == 1)
     ).first()
     if clinic is None:
@@ -239,6 +241,7 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
         hours={tid: tuple(blocks) for tid, blocks in hours.items()},
         invite_therapists=bool(clinic.invite_therapists),
         reminder_hours_before=clinic.reminder_hours_before,
+        course_horizon_weeks=clinic.course_horizon_weeks,
     )
 
 
