@@ -17,11 +17,15 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv
 WORKDIR /app
 
-# Dependencies first, in their own layer: changing the code does not reinstall them.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
+# Dependencies first, in their own layer: changing the code does not reinstall them. The
+# runtime dependencies (no [dev] extras) at the versions and hashes uv.lock pins; uv only
+# writes them out and stays in this stage.
+ARG UV_VERSION=0.13.9
+COPY pyproject.toml uv.lock ./
+RUN /usr/local/bin/python -m pip install uv==${UV_VERSION} \
+    && uv export --frozen --no-emit-project --format requirements.txt --quiet \
+        -o /tmp/requirements.txt \
+    && pip install --no-deps --require-hashes -r /tmp/requirements.txt
 
 # The code lives in /app and is installed in place, so the paths in the commands above are the
 # same as in a checkout, and `clinic` is on PATH.

@@ -3,16 +3,31 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# uv installs the exact versions in uv.lock; it is itself pinned here and comes from PyPI.
+UV_VERSION := 0.13.9
+UV := UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(VENV)/bin/uv
 
-.PHONY: run test lint format install bench clean
+.PHONY: run test lint format install lock lock-check bench clean
 
-$(STAMP): pyproject.toml
+# --frozen: install uv.lock as it is (`make lock-check` says whether it matches pyproject.toml);
+# --inexact: leave pip and uv themselves in the virtualenv.
+$(STAMP): pyproject.toml uv.lock
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV) sync --frozen --inexact --extra dev --quiet
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Resolve every dependency again, to the newest versions pyproject.toml allows; review the
+## diff of uv.lock (`git diff uv.lock`), run `make install test`, and commit it.
+lock: $(STAMP)
+	$(UV) lock --upgrade
+	@echo "uv.lock updated: review 'git diff uv.lock', then 'make install test'"
+
+## Fails when uv.lock no longer matches pyproject.toml (CI runs it; `make lock` fixes it).
+lock-check: $(STAMP)
+	$(UV) lock --check
 
 ## Set up, migrate, load demo data when empty, and run every service until Ctrl-C.
 run: $(STAMP)

@@ -83,8 +83,27 @@ def user_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def version() -> str:
+    """The installed release and the newest migration it carries."""
+    from importlib.metadata import version as installed
+
+    return f"clinic-scheduler {installed('clinic-scheduler')} (schema {migrate.code_head()})"
+
+
+class _Version(argparse.Action):
+    """`--version`, computed only when asked (it reads the migrations)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinic", description=__doc__)
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="group", required=True)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)

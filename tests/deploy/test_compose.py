@@ -189,9 +189,10 @@ def test_the_dockerfile_is_multi_stage_slim_and_runs_as_an_unprivileged_user() -
 
 def test_the_image_installs_runtime_dependencies_only() -> None:
     runs = " ".join(args for stage in dockerfile_stages() for k, args in stage if k == "RUN")
-    assert "[dev]" not in runs and ".[" not in runs
-    assert "['project']['dependencies']" in runs
-    assert "--no-deps" in runs  # the project itself adds nothing beyond those
+    assert "[dev]" not in runs and ".[" not in runs and "--extra" not in runs
+    assert "uv export --frozen" in runs  # exactly what uv.lock pins, without the dev extras
+    assert "--require-hashes" in runs
+    assert "--no-deps" in runs  # neither the lock's set nor the project itself adds more
 
 
 def test_the_build_context_holds_what_the_dockerfile_copies_and_never_the_env_file() -> None:
@@ -200,7 +201,7 @@ def test_the_build_context_holds_what_the_dockerfile_copies_and_never_the_env_fi
         for line in DOCKERIGNORE.read_text().splitlines()
         if line.startswith("!")
     }
-    assert allowed == {"pyproject.toml", "shared", "services"}
+    assert allowed == {"pyproject.toml", "uv.lock", "shared", "services"}
     sources: set[str] = set()
     for stage in dockerfile_stages():
         for keyword, args in stage:
