@@ -292,10 +292,8 @@ def _record(
     changes: dict[str, Any],
     now: datetime,
 ) -> None:
-    event = BookingEvent(
-        booking_id=pk(booking.id), at=now, actor=actor, action=action, changes=changes
-    )
-    append_rows(session, [event])
+    row = {"booking_id": pk(booking.id), "at": now, "actor": actor, "action": action}
+    append_rows(session, BookingEvent, [{**row, "changes": changes}])
 
 
 _GUARD_ERRORS: dict[str, tuple[type[BookingConflict], str, str]] = {

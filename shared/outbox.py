@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, func, select
 
@@ -57,17 +57,17 @@ def enqueue(session: Session, booking: Booking, kind: MessageKind, clinic: Messa
                 still_on = address == assigned
                 messages.append(("therapist", address, kind if still_on else MessageKind.CANCEL))
     new = [
-        OutboxMessage(
-            booking_id=pk(booking.id),
-            kind=message_kind.value,
-            recipient=address,
-            recipient_role=role,
-            booking_sequence=booking.sequence,
-        )
+        {
+            "booking_id": pk(booking.id),
+            "kind": message_kind.value,
+            "recipient": address,
+            "recipient_role": role,
+            "booking_sequence": booking.sequence,
+        }
         for role, address, message_kind in messages
     ]
     reminder = _schedule_reminder(session, booking, kind, clinic)
-    append_rows(session, new + ([reminder] if reminder else []))
+    append_rows(session, OutboxMessage, new + ([reminder] if reminder else []))
 
 
 def _told_therapists(session: Session, booking: Booking) -> list[str]:
@@ -86,7 +86,7 @@ def _told_therapists(session: Session, booking: Booking) -> list[str]:
 
 def _schedule_reminder(
     session: Session, booking: Booking, kind: MessageKind, clinic: MessageSettings
-) -> OutboxMessage | None:
+) -> dict[str, Any] | None:
     """Moves or skips the pending reminder; a new one to queue, if the booking needs one."""
     if kind == MessageKind.INVITE:  # a new booking: no reminder yet
         pending: Sequence[OutboxMessage] = []
@@ -113,14 +113,14 @@ def _schedule_reminder(
         return None
     if too_late or not email:
         return None
-    return OutboxMessage(
-        booking_id=pk(booking.id),
-        kind=MessageKind.REMINDER.value,
-        recipient=email,
-        recipient_role="client",
-        booking_sequence=booking.sequence,
-        next_attempt_at=due,
-    )
+    return {
+        "booking_id": pk(booking.id),
+        "kind": MessageKind.REMINDER.value,
+        "recipient": email,
+        "recipient_role": "client",
+        "booking_sequence": booking.sequence,
+        "next_attempt_at": due,
+    }
 
 
 def _pending_reminders(session: Session, booking: Booking) -> Sequence[OutboxMessage]:
