@@ -110,9 +110,15 @@ def write_booking(
     notes: str,
     now: datetime,
     settings: outbox.MessageSettings,
+    course_id: int | None = None,
+    invite_client: bool = True,
 ) -> Booking:
     """Insert a placed session with its history and invitation. Raises InvalidInput (notes)
-    and BookingConflict (the database's guards, when a racing writer won)."""
+    and BookingConflict (the database's guards, when a racing writer won).
+
+    A course's session names its course and leaves the client's invitation to the course's
+    one message (`invite_client=False`); reminders and therapists' invitations stay per session.
+    """
     booking = Booking(
         uid=f"{uuid.uuid4()}@clinic-scheduler",
         treatment_type_id=placed.treatment.id,
@@ -128,11 +134,12 @@ def write_booking(
         access_token=secrets.token_urlsafe(24),
         created_at=now,
         updated_at=now,
+        course_id=course_id,
     )
     session.add(booking)
     _flush(session)
     _record(session, booking, actor, "booked", _where(placed), now)
-    outbox.enqueue(session, booking, MessageKind.INVITE, settings)
+    outbox.enqueue(session, booking, MessageKind.INVITE, settings, to_client=invite_client)
     _flush(session)
     return booking
 
@@ -205,8 +212,10 @@ def cancel(
     reason: str = "",
     by_client: bool = False,
     now: datetime | None = None,
+    tell_client: bool = True,
 ) -> Booking:
-    """Cancel a session; the client's calendar gets a CANCEL.
+    """Cancel a session; the client's calendar gets a CANCEL (unless `tell_client` is False:
+    a course's cancellation tells them once for all its sessions).
 
     A client cancelling themselves must respect the clinic's cancellation notice.
     Raises NotFound, InvalidTransition, CancellationTooLate.
@@ -224,7 +233,7 @@ def cancel(
     booking.updated_at = now
     _flush(session)
     _record(session, booking, actor, "cancelled", {"reason": reason}, now)
-    outbox.enqueue(session, booking, MessageKind.CANCEL, clinic)
+    outbox.enqueue(session, booking, MessageKind.CANCEL, clinic, to_client=tell_client)
     _flush(session)
     return booking
 

@@ -40,15 +40,29 @@ def _recipients(booking: Booking, clinic: MessageSettings) -> list[tuple[str, st
 CALENDAR_KINDS = (MessageKind.INVITE.value, MessageKind.UPDATE.value, MessageKind.CANCEL.value)
 
 
-def enqueue(session: Session, booking: Booking, kind: MessageKind, clinic: MessageSettings) -> None:
+def enqueue(
+    session: Session,
+    booking: Booking,
+    kind: MessageKind,
+    clinic: MessageSettings,
+    *,
+    to_client: bool = True,
+) -> None:
     """Queue the calendar message for `kind` and keep the booking's reminder in step.
+
+    `to_client=False` leaves the client's calendar message out (a course tells its client
+    once for all its sessions, see `shared.course_outbox`); the reminder is kept in step still.
 
     Every therapist who was sent this booking before hears of the change too: one taken off
     it gets a CANCEL, so their calendar drops it (the worker decides REQUEST or CANCEL from
     the booking as it is when it sends).
     """
     assert booking.id is not None, "flush the booking before queueing its messages"
-    messages = [(role, address, kind) for role, address in _recipients(booking, clinic)]
+    messages = [
+        (role, address, kind)
+        for role, address in _recipients(booking, clinic)
+        if to_client or role != "client"
+    ]
     if kind != MessageKind.INVITE:
         addressed = {address for _, address, _ in messages}
         assigned = booking.therapist.email if booking.therapist is not None else None
