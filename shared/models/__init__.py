@@ -19,6 +19,7 @@ from shared.models.idempotency import IdempotencyRecord
 from shared.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from shared.models.staff import Closure, Therapist, TimeOff, WorkingHours
 from shared.models.types import UTCDateTime, utcnow
+from shared.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "LIVE_STATUSES",
@@ -46,6 +47,7 @@ __all__ = [
     "TreatmentType",
     "UTCDateTime",
     "User",
+    "WorkerHeartbeat",
     "WorkingHours",
     "utcnow",
 ]
