@@ -144,3 +144,29 @@ _HTTP_STATUS: tuple[tuple[type[ClinicError], int], ...] = (
 def http_status(exc: ClinicError) -> int:
     """The one HTTP status for an error, at every edge: any other refusal is a 422."""
     return next((status for kind, status in _HTTP_STATUS if isinstance(exc, kind)), 422)
+
+
+class CourseSessionConflict(BookingConflict):
+    """One session of a course is taken meanwhile; nothing of the course was written."""
+
+    code = "course_session_conflict"
+
+
+class CourseSessionRefused(BookingRefused):
+    """One session of a course breaks a booking rule; nothing of the course was written."""
+
+    code = "course_session_refused"
+
+
+def course_session_error(
+    index: int, total: int, when: str, cause: ClinicError
+) -> CourseSessionConflict | CourseSessionRefused:
+    """The refusal of session `index` (0-based) of a course, naming it and what is in its way."""
+    kind = CourseSessionConflict if isinstance(cause, Conflict) else CourseSessionRefused
+    part = "therapist_id" if cause.field == "therapist_id" else "start"
+    if cause.field == "room_id":
+        part = "room_id"
+    return kind(
+        f"Session {index + 1} of {total} ({when}): {cause.message}",
+        field=f"sessions[{index}].{part}",
+    )

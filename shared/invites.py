@@ -139,6 +139,26 @@ def calendar_bytes(
     page_url: str | None,
 ) -> bytes:
     """The VCALENDAR of one iTIP message: METHOD, VTIMEZONE, and the VEVENT with its attendee."""
+    event = itip_event(
+        booking, clinic, method=method, recipient=recipient, organizer=organizer, now=now,
+        page_url=page_url,
+    )  # fmt: skip
+    cal = ical.calendar([event], clinic, name=one_line(clinic.name), method=method)
+    return ical.to_bytes(cal)
+
+
+def itip_event(
+    booking: Booking,
+    clinic: Clinic,
+    *,
+    method: str,
+    recipient: Recipient,
+    organizer: str,
+    now: datetime,
+    page_url: str | None,
+) -> icalendar.Event:
+    """One booking's VEVENT in an iTIP message: organizer, the recipient as attendee, the
+    client's page, and an alarm on a REQUEST. Raises ValueError for an unknown method."""
     if method not in (REQUEST, CANCEL):
         raise ValueError(f"unknown iTIP method {method!r}")
     audience = "client" if recipient.role == "client" else "therapist"
@@ -168,8 +188,7 @@ def calendar_bytes(
         alarm.add("description", event.get("SUMMARY", "Appointment"))
         alarm.add("trigger", -ALARM_BEFORE)
         event.add_component(alarm)
-    cal = ical.calendar([event], clinic, name=one_line(clinic.name), method=method)
-    return ical.to_bytes(cal)
+    return event
 
 
 def _client_description(
@@ -232,6 +251,30 @@ def calendar_message(
         page_url=page,
     )
     body = _calendar_body(booking, clinic, method, recipient, previous, page)
+    return itip_email(
+        clinic,
+        recipient,
+        mail_from=mail_from,
+        message_id=message_id,
+        now=now,
+        body=body,
+        ics=ics,
+        method=method,
+    )
+
+
+def itip_email(
+    clinic: Clinic,
+    recipient: Recipient,
+    *,
+    mail_from: str,
+    message_id: str,
+    now: datetime,
+    body: Body,
+    ics: bytes,
+    method: str,
+) -> EmailMessage:
+    """The e-mail around an iTIP calendar: text and HTML, the calendar inline and attached."""
     msg = _envelope(clinic, recipient, mail_from, message_id, now, body.subject)
     alternative = MIMEPart(policy=policy.default)
     alternative.set_content(_text(body, clinic), cte="quoted-printable")

@@ -20,8 +20,9 @@ from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
-from shared import invites
+from shared import course_mail, invites
 from shared.config import Settings
+from shared.course_outbox import COURSE_KINDS
 from shared.db import Database
 from shared.models import Booking, BookingStatus, Clinic, MessageKind, MessageStatus, OutboxMessage
 from shared.models.types import utcnow
@@ -103,6 +104,8 @@ def _plan(
         if booking.start_at <= now:
             return "session has already started"
         return invites.reminder_message(booking, clinic, **common), None  # type: ignore[arg-type]
+    if msg.kind in COURSE_KINDS:
+        return course_mail.plan(session, msg, clinic, **common)  # type: ignore[arg-type]
 
     newer = _newer_calendar_message(session, msg)
     if newer is not None:
@@ -112,7 +115,7 @@ def _plan(
         or (booking.therapist is not None and booking.therapist.email == msg.recipient)
     )
     method = invites.REQUEST if attending else invites.CANCEL
-    previous = _last_sent(session, msg)
+    previous = _last_sent(session, msg, booking)
     on_calendar = previous is not None and previous.get("method") == invites.REQUEST
     if method == invites.CANCEL and not on_calendar:
         return "nothing was sent about this booking, so there is nothing to cancel"
@@ -159,8 +162,11 @@ def _newer_calendar_message(session: Session, msg: OutboxMessage) -> int | None:
     ).first()
 
 
-def _last_sent(session: Session, msg: OutboxMessage) -> dict[str, Any] | None:
-    """What the last calendar message this recipient got about this booking said."""
+def _last_sent(session: Session, msg: OutboxMessage, booking: Booking) -> dict[str, Any] | None:
+    """What the last calendar message this recipient got about this booking said (a course's
+    session may have been told of in its course's message)."""
+    if booking.course_id is not None:
+        return course_mail.last_told(session, [booking], msg.recipient).get(booking.id)  # type: ignore[arg-type]
     row = session.exec(
         select(OutboxMessage.rendered)
         .where(
@@ -244,8 +250,11 @@ class Mailer:
                 query = query.with_for_update(skip_locked=True)
             candidates = list(session.exec(query))
             siblings = self._calendar_siblings(session, candidates)
+            course_waits = course_mail.waiting(session, candidates)
             claimed: list[int] = []
             for msg in candidates:
+                if msg.id in course_waits:
+                    continue  # an older message about the same course goes first
                 if msg.kind in CALENDAR_KINDS:
                     mine = siblings.get((msg.booking_id, msg.recipient), [])
                     newer = [s for s in mine if s.id > msg.id]  # type: ignore[operator]
