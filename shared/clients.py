@@ -23,6 +23,12 @@ def get_client(session: Session, client_id: int, *, field: str = "client_id") ->
     return client
 
 
+def client_by_email(session: Session, email: str) -> Client | None:
+    """The client registered with this e-mail, if any (reads only). Raises InvalidInput."""
+    address = validation.email(email)
+    return session.exec(select(Client).where(Client.email == address)).first()
+
+
 def create_client(
     session: Session, *, name: str, email: str | None = None, phone: str = "", notes: str = ""
 ) -> Client:

@@ -40,11 +40,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         bookings,
         catalog,
         cors,
+        courses,
         health,
         openapi,
     )
 
-    for module in (health, catalog, availability, bookings, openapi):
+    for module in (health, catalog, availability, bookings, courses, openapi):
         app.register_blueprint(module.bp)
     _register_optional(app)
     cors.register(app, settings.cors_origins)

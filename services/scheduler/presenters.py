@@ -139,4 +139,5 @@ def booking(b: Booking, catalog: CatalogSnapshot) -> BookingOut:
         updated_at=b.updated_at.astimezone(tz),
         cancelled_at=b.cancelled_at.astimezone(tz) if b.cancelled_at else None,
         cancel_reason=b.cancel_reason,
+        course_id=b.course_id,
     )

@@ -178,6 +178,7 @@ class BookingOut(BaseModel):
     updated_at: datetime
     cancelled_at: datetime | None
     cancel_reason: str
+    course_id: int | None = Field(description="The course of treatment it belongs to, if any")
 
 
 class BookingPage(BaseModel):
