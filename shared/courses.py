@@ -284,8 +284,12 @@ def book_course(
     outcomes = place_many(session, requests, now=now, catalog=catalog)
     placements: dict[int, Placement] = {}
     for i, outcome in zip(wanted, outcomes, strict=True):
-        if outcome.refusal is not None:
-            raise course_session_error(i, total, _when(starts[i], offer, tz), outcome.refusal)
+        refusal = outcome.refusal
+        if refusal is not None and not isinstance(refusal, CLASH_KINDS):
+            refusal.field = f"sessions[{i}].{refusal.field or 'start'}"  # e.g. an unknown room
+            raise refusal
+        if refusal is not None:
+            raise course_session_error(i, total, _when(starts[i], offer, tz), refusal)
         assert outcome.placement is not None
         placements[i] = outcome.placement
 

@@ -163,10 +163,7 @@ def course_session_error(
 ) -> CourseSessionConflict | CourseSessionRefused:
     """The refusal of session `index` (0-based) of a course, naming it and what is in its way."""
     kind = CourseSessionConflict if isinstance(cause, Conflict) else CourseSessionRefused
-    part = "therapist_id" if cause.field == "therapist_id" else "start"
-    if cause.field == "room_id":
-        part = "room_id"
     return kind(
         f"Session {index + 1} of {total} ({when}): {cause.message}",
-        field=f"sessions[{index}].{part}",
+        field=f"sessions[{index}].start",
     )
