@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from shared import clinic_time, lifecycle, outbox, validation
-from shared.catalog_cache import catalog_snapshot
+from shared.catalog_cache import catalog_snapshot, peek
 from shared.clients import get_client
 from shared.db import append_rows
 from shared.directory import get_clinic
@@ -72,8 +72,7 @@ def book(
     if source not in SOURCES:
         raise InvalidInput(f"unknown source {source!r}", field="source")
     start = clinic_time.require_aware(start, "start")
-    catalog = catalog_snapshot(session)
-    catalog.offer(treatment_type_id, field="treatment_type_id")
+    _offered(session, treatment_type_id)
     client = get_client(session, client_id)
     placed = place(
         session,
@@ -86,7 +85,6 @@ def book(
             override_notice=override_notice,
         ),
         now=now,
-        catalog=catalog,
     )
     return write_booking(
         session,
@@ -96,7 +94,7 @@ def book(
         source=source,
         notes=notes,
         now=now,
-        settings=catalog,
+        settings=catalog_snapshot(session),  # confirmed by the placement: no statement
     )
 
 
@@ -167,13 +165,7 @@ def reschedule(
     new_start = booking.start_at if start is None else clinic_time.require_aware(start, "start")
     if new_start == booking.start_at and therapist_id is None and room_id is None:
         raise InvalidInput("nothing to change: give a new start, therapist or room", field="start")
-    catalog = catalog_snapshot(session)
-    before = {
-        "start": booking.start_at.isoformat(),
-        "end": booking.end_at.isoformat(),
-        "therapist": catalog.therapists[booking.therapist_id].name,
-        "room": catalog.rooms[booking.room_id].name,
-    }
+    was = (booking.start_at, booking.end_at, booking.therapist_id, booking.room_id)
     placed = place(
         session,
         PlacementRequest(
@@ -187,8 +179,14 @@ def reschedule(
             moving_booking_id=booking.id,
         ),
         now=now,
-        catalog=catalog,
     )
+    catalog = catalog_snapshot(session)  # confirmed by the placement: no statement
+    before = {
+        "start": was[0].isoformat(),
+        "end": was[1].isoformat(),
+        "therapist": catalog.therapists[was[2]].name,
+        "room": catalog.rooms[was[3]].name,
+    }
     booking.start_at, booking.end_at = placed.start, placed.end
     booking.blocked_start, booking.blocked_end = placed.blocked
     booking.therapist_id, booking.room_id = placed.therapist.id, placed.room.id
@@ -253,6 +251,17 @@ def mark_no_show(
 
 
 # -- internals -----------------------------------------------------------------------------
+
+
+def _offered(session: Session, treatment_type_id: int) -> None:
+    """Refuses an unknown or retired treatment first, as the rules always have: from the
+    process's newest catalog (which the placement then confirms), read again to refuse."""
+    catalog, confirmed = peek(session)
+    if catalog is not None and not confirmed:
+        found = catalog.offers.get(treatment_type_id)
+        if found is not None and found.active:
+            return
+    catalog_snapshot(session).offer(treatment_type_id, field="treatment_type_id")
 
 
 def _refuse(refusal: ClinicError | None) -> None:

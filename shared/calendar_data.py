@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from shared.models import Booking, BookingStatus, Closure, TimeOff
+from shared.models import Booking, BookingStatus, CatalogVersion, Closure, TimeOff
 from shared.slots import BusyRow, CalendarData, WeeklyBlock
 
 # No booking spans longer than this (durations and buffers are capped in the catalog), which
@@ -44,7 +44,9 @@ def fetch_calendar_data(
 ) -> CalendarData:
     """One indexed statement, whatever the length of [lo, hi) or of the clinic's history:
     the live bookings of these therapists, rooms and clients, their time off and the
-    closures over [lo, hi), as one UNION ALL; the weekly `hours` come from the catalog cache.
+    closures over [lo, hi), and the catalog's version (so a cached snapshot is confirmed
+    without a statement of its own), as one UNION ALL; the weekly `hours` come from the
+    catalog cache.
 
     Plain column reads on the session's connection: no ORM objects, and the same transaction
     as the caller's.
@@ -68,12 +70,14 @@ def fetch_calendar_data(
             )
         elif kind == _TIME_OFF:
             data.time_off.setdefault(therapist_id, []).append((start_at, end_at))
-        else:
+        elif kind == _CLOSURE:
             data.closures.append((room_id, (start_at, end_at)))
+        else:
+            data.catalog_version = booking_id
     return data
 
 
-_BOOKING, _TIME_OFF, _CLOSURE = 0, 1, 2
+_BOOKING, _TIME_OFF, _CLOSURE, _VERSION = 0, 1, 2, 3
 
 
 @cache
@@ -125,4 +129,13 @@ def _ranges_query(with_clients: bool) -> CompoundSelect[Any]:
         col(Closure.start_at),
         col(Closure.end_at),
     ).where(col(Closure.start_at) < bindparam("hi"), col(Closure.end_at) > bindparam("lo"))
-    return union_all(bookings, time_off, closures)
+    version: Select[*tuple[Any, ...]] = sa_select(
+        literal_column(str(_VERSION)),
+        col(CatalogVersion.version),
+        null(),
+        null(),
+        null(),
+        null(),
+        null(),
+    ).where(col(CatalogVersion.id) == 1)
+    return union_all(bookings, time_off, closures, version)

@@ -251,6 +251,10 @@ class CatalogCache:
     def __init__(self) -> None:
         self._current: CatalogSnapshot | None = None
 
+    @property
+    def current(self) -> CatalogSnapshot | None:
+        return self._current
+
     def get(self, conn: Connection) -> CatalogSnapshot:
         version = read_version(conn)
         current = self._current
@@ -271,19 +275,52 @@ _caches_lock = threading.Lock()
 def catalog_snapshot(session: Session) -> CatalogSnapshot:
     """The catalog as of this session's transaction: its version is read once per transaction
     (again after the session itself writes a catalog table). Raises NotFound with no clinic."""
+    confirmed = _confirmed(session)
+    if confirmed is not None:
+        return confirmed
     conn = session.connection()
-    transaction = session.get_transaction()
+    snapshot = _cache(conn).get(conn)
+    session.info[_MEMO] = (session.get_transaction(), snapshot)
+    return snapshot
+
+
+def peek(session: Session) -> tuple[CatalogSnapshot | None, bool]:
+    """The snapshot to start from without a read, and whether it is confirmed for this
+    transaction. An unconfirmed one is the newest this process has seen: the caller reads
+    `catalog_version` in its own statement and passes the value to `confirm`."""
+    confirmed = _confirmed(session)
+    if confirmed is not None:
+        return confirmed, True
+    return _cache(session.connection()).current, False
+
+
+def confirm(session: Session, snapshot: CatalogSnapshot, version: int | None) -> bool:
+    """Whether `version`, read in the caller's statement, is the snapshot's; if so the
+    snapshot serves the rest of the transaction."""
+    if version is None or version != snapshot.version:
+        return False
+    session.info[_MEMO] = (session.get_transaction(), snapshot)
+    return True
+
+
+def is_confirmed(session: Session, snapshot: CatalogSnapshot) -> bool:
+    return _confirmed(session) is snapshot
+
+
+def _confirmed(session: Session) -> CatalogSnapshot | None:
     memo = session.info.get(_MEMO)
-    if memo is not None and memo[0] is transaction:
+    if memo is not None and memo[0] is session.get_transaction():
         return memo[1]
+    return None
+
+
+def _cache(conn: Connection) -> CatalogCache:
     pool = conn.engine.pool
     cache = _caches.get(pool)
     if cache is None:
         with _caches_lock:
             cache = _caches.setdefault(pool, CatalogCache())
-    snapshot = cache.get(conn)
-    session.info[_MEMO] = (transaction, snapshot)
-    return snapshot
+    return cache
 
 
 _MEMO = "clinic.catalog_snapshot"

@@ -22,7 +22,15 @@ from sqlmodel import Session
 
 from shared import clinic_time, explanations, validation
 from shared.calendar_data import MAX_BOOKING_SPAN, fetch_calendar_data
-from shared.catalog_cache import CatalogSnapshot, Offer, Resource, catalog_snapshot
+from shared.catalog_cache import (
+    CatalogSnapshot,
+    Offer,
+    Resource,
+    catalog_snapshot,
+    confirm,
+    peek,
+    read_version,
+)
 from shared.errors import (
     BeyondHorizon,
     BookingConflict,
@@ -110,8 +118,15 @@ def place_many(
     catalog: CatalogSnapshot | None = None,
 ) -> list[Outcome]:
     """Each request placed in order, seeing those placed before it; one outcome each."""
-    placer = Placer(session, requests, now=now, catalog=catalog)
+    try:
+        placer = Placer(session, requests, now=now, catalog=catalog)
+    except _StaleCatalog:  # the catalog changed since this process last read it
+        placer = Placer(session, requests, now=now, catalog=catalog_snapshot(session))
     return [placer.place(i) for i in range(len(requests))]
+
+
+class _StaleCatalog(Exception):
+    pass
 
 
 # -- the engine ------------------------------------------------------------------------------
@@ -167,7 +182,12 @@ class Placer:
     ) -> None:
         self.session = session
         self.now = clinic_time.require_aware(now, "now")
+        confirmed = catalog is not None
+        if catalog is None:
+            # The process's newest snapshot, confirmed by the range read's own version column.
+            catalog, confirmed = peek(session)
         self.catalog = catalog or catalog_snapshot(session)
+        confirmed = confirmed or catalog is None
         self.tz = self.catalog.tz
         self.requests = list(requests)
         self.placed: list[Placement] = []
@@ -177,7 +197,9 @@ class Placer:
                 self._checked.append(self._check(request))
             except ClinicError as exc:
                 self._checked.append(exc)
-        self._diary = self._load([c for c in self._checked if isinstance(c, _Checked)])
+        self._diary, version = self._load([c for c in self._checked if isinstance(c, _Checked)])
+        if not confirmed and not confirm(session, self.catalog, version):
+            raise _StaleCatalog
 
     def place(self, index: int) -> Outcome:
         """The outcome of request `index`; a placement occupies its time from now on."""
@@ -260,10 +282,11 @@ class Placer:
 
     # -- one load for every request ------------------------------------------------------------
 
-    def _load(self, checked: list[_Checked]) -> _Diary:
+    def _load(self, checked: list[_Checked]) -> tuple[_Diary, int | None]:
+        """The calendars every request may touch, and the catalog version read with them."""
         diary = _Diary()
         if not checked:
-            return diary
+            return diary, read_version(self.session.connection())
         therapist_ids = sorted({t.id for c in checked for t in c.therapists})
         room_ids = sorted({r.id for c in checked for r in c.rooms})
         client_ids = sorted({r.client_id for r in self.requests if r.client_id is not None})
@@ -286,7 +309,7 @@ class Placer:
                 diary.clients[row.client_id].append(held)
         diary.time_off = {tid: merge(spans) for tid, spans in data.time_off.items()}
         diary.closures = data.closures
-        return diary
+        return diary, data.catalog_version
 
     # -- one request against the calendars -------------------------------------------------------
 

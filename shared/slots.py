@@ -218,6 +218,7 @@ class CalendarData:
     time_off: dict[int, list[Interval]] = field(default_factory=dict)
     closures: list[tuple[int | None, Interval]] = field(default_factory=list)  # room None: all
     bookings: list[BusyRow] = field(default_factory=list)  # live ones only
+    catalog_version: int | None = None  # read in the same statement, to confirm a snapshot
 
 
 def assemble_calendars(

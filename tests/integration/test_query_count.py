@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from shared import catalog_cache, demo
+from shared import catalog, catalog_cache, demo
 from shared.availability import available_slots
 from shared.booking import book
 from tests.factories import MONDAY, NOW, local
@@ -69,16 +69,27 @@ def test_availability_for_one_day_and_for_31_days_issues_the_same_statements(db,
     assert len(month) > 20 * len(one_day) > 0
 
 
-def test_repeated_availability_reads_only_the_catalog_version_and_the_ranges(db, busy_clinic):
+def test_repeated_availability_is_one_statement_that_also_confirms_the_cached_catalog(
+    db, busy_clinic
+):
     catalog_cache._caches.clear()  # as in a process that has not read the catalog yet
     first, first_sql = slots_with_queries(db, busy_clinic, 7)
     again, again_sql = slots_with_queries(db, busy_clinic, 7)
     assert again == first
     selects = [q for q in again_sql if q.lstrip("( ").startswith("SELECT")]
-    assert len(selects) == 2
-    assert "FROM catalog_version" in selects[0]
-    assert all(f"FROM {table}" in selects[1] for table in ("booking", "time_off", "closure"))
+    assert len(selects) == 1
+    tables = ("booking", "time_off", "closure", "catalog_version")
+    assert all(f"FROM {table}" in selects[0] for table in tables)
     assert len(first_sql) > len(again_sql)
+
+
+def test_availability_after_a_catalog_change_elsewhere_reads_the_new_catalog(db, busy_clinic):
+    slots_with_queries(db, busy_clinic, 1)
+    with db.transaction() as session:
+        catalog.configure_clinic(session, slot_step_minutes=30)  # e.g. another process
+    after, after_sql = slots_with_queries(db, busy_clinic, 1)
+    assert after and all(s.start.minute in (0, 30) for s in after)
+    assert len(after_sql) > 3  # the stale copy was noticed, the catalog read again
 
 
 def test_the_number_of_statements_does_not_grow_with_past_bookings(db, busy_clinic):
@@ -136,13 +147,13 @@ def _kind(statement: str) -> str:
     return words[0]
 
 
-def test_a_booking_reads_the_catalog_version_the_client_and_one_range_then_writes(db, clinic):
+def test_a_booking_reads_the_client_and_one_range_with_the_catalog_version_then_writes(db, clinic):
     _booking_sql(db, clinic, "10:00", clinic.client)  # the process has read the catalog
     seen = [_kind(q) for q in _booking_sql(db, clinic, "13:00", clinic.other_client)]
     if db.is_sqlite:
         assert seen[0] == "BEGIN"  # IMMEDIATE: the write lock is held from the first read
         seen = seen[1:]
-    expected = ["SELECT catalog_version", "SELECT client"]
+    expected = ["SELECT client"]  # the catalog's version comes with the calendars
     expected += [] if db.is_sqlite else ["LOCK"]
     expected += ["SELECT booking", "INSERT booking", "INSERT booking_event"]
     assert seen[: len(expected)] == expected
