@@ -1,4 +1,4 @@
-"""The rows behind calendars: bookings, time off and closures in range, in one statement.
+"""The rows behind calendars: bookings, time off, closures and the catalog version, at once.
 
 Plain column reads on the caller's connection, bounded by index ranges, so the cost grows
 with the bookings inside the asked range, never with the clinic's history.
