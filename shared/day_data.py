@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, or_, select
 
 from shared import clinic_time
 from shared.calendar_data import MAX_BOOKING_SPAN
+from shared.course_queries import course_positions
 from shared.models import Booking, BookingStatus, Closure, Room, Therapist, TimeOff, WorkingHours
 
 
@@ -30,6 +31,7 @@ class DayData:
     hours: dict[int, list[WorkingHours]]  # therapist id -> weekly blocks
     time_off: dict[int, list[TimeOff]]  # therapist id -> time off touching the day
     show_cancelled: bool
+    course_places: dict[int, tuple[int, int]] = field(default_factory=dict)  # "3/10" per booking
 
     @property
     def shown(self) -> list[Booking]:
@@ -90,4 +92,8 @@ def load_day(session: Session, *, day: date, tz: ZoneInfo, show_cancelled: bool)
     closures = session.exec(
         select(Closure).where(col(Closure.start_at) < hi, col(Closure.end_at) > lo)
     ).all()
-    return DayData(day, bookings, closures, therapists, rooms, hours, time_off, show_cancelled)
+    courses = {b.course_id for b in shown if b.course_id is not None}
+    places = course_positions(session, courses)
+    return DayData(
+        day, bookings, closures, therapists, rooms, hours, time_off, show_cancelled, places
+    )

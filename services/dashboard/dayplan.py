@@ -37,6 +37,7 @@ class Block:
     status: str
     detail: str  # the room in a therapist's column, the therapist in a room's
     notes: bool
+    course: str = ""  # "3/10": the session's place in its course of treatment, if any
     # Filled by lay_out:
     top: float = 0
     height: float = 0
@@ -129,7 +130,9 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
         by_key = {c.key: c for c in columns}
         for b in shown:
             if b.room_id in by_key:
-                by_key[b.room_id].blocks.append(_block(b, b.therapist.name if b.therapist else ""))
+                by_key[b.room_id].blocks.append(
+                    _block(b, b.therapist.name if b.therapist else "", data.course_places)
+                )
     else:
         for t in data.therapists:
             working = at_work[t.id]
@@ -153,7 +156,9 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
         by_key = {c.key: c for c in columns}
         for b in shown:
             if b.therapist_id in by_key:
-                by_key[b.therapist_id].blocks.append(_block(b, b.room.name if b.room else ""))
+                by_key[b.therapist_id].blocks.append(
+                    _block(b, b.room.name if b.room else "", data.course_places)
+                )
 
     plan = DayPlan(day=day, mode=mode, tz=tz, columns=columns)
     cancelled = sum(1 for b in data.bookings if b.status == BookingStatus.CANCELLED.value)
@@ -162,8 +167,9 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
     return plan
 
 
-def _block(b: Booking, detail: str) -> Block:
+def _block(b: Booking, detail: str, places: dict[int, tuple[int, int]]) -> Block:
     tt = b.treatment_type
+    place = places.get(b.id)  # type: ignore[arg-type]
     return Block(
         booking_id=b.id,  # type: ignore[arg-type]
         start=b.start_at,
@@ -176,6 +182,7 @@ def _block(b: Booking, detail: str) -> Block:
         status=b.status,
         detail=detail,
         notes=bool(b.notes),
+        course=f"{place[0]}/{place[1]}" if place else "",
     )
 
 

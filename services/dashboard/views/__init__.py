@@ -36,6 +36,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
         WorkingHoursView,
     )
     from services.dashboard.views.clinic import FeedsView, SettingsView
+    from services.dashboard.views.courses import CourseViews
     from services.dashboard.views.day import DayView
     from services.dashboard.views.lists import BookingListView, OutboxView
     from services.dashboard.views.people import ClientView, StaffView
@@ -48,6 +49,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
         theme=Bootstrap4Theme(base_template="dashboard/layout.html", fluid=True),
     )
     admin.add_view(BookView(name="New booking", endpoint="book", url="/book"))
+    admin.add_view(CourseViews(name="New course", endpoint="course", url="/course"))
     admin.add_view(
         BookingListView(Booking, orm, name="Bookings", endpoint="bookings", url="/bookings")
     )

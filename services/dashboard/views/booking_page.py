@@ -36,6 +36,7 @@ from shared import (
     outbox_queries,
 )
 from shared.availability import available_slots
+from shared.course_queries import course_positions
 from shared.errors import ClinicError
 from shared.models import Booking
 
@@ -195,6 +196,7 @@ class BookingPage(SecureView):
         with context.db().read() as s:
             messages = outbox_queries.booking_messages(s, booking_id)
             therapist_names = {t.id: t.name for t in directory.therapists_by_name(s)}
+            places = course_positions(s, [b.course_id] if b.course_id else [])
         return (
             self.render(
                 "dashboard/booking.html",
@@ -216,6 +218,7 @@ class BookingPage(SecureView):
                 can_mark=allowed.mark,
                 local=lambda dt: dt.astimezone(tz) if isinstance(dt, datetime) else dt,
                 describe=_describe,
+                course_place=places.get(booking_id),
             ),
             status,
         )
