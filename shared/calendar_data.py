@@ -15,7 +15,9 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    Text,
     bindparam,
+    cast,
     literal_column,
     null,
     or_,
@@ -41,6 +43,7 @@ def fetch_calendar_data(
     hi: datetime,
     hours: Mapping[int, Sequence[WeeklyBlock]],
     client_ids: Collection[int] = (),
+    detailed: bool = False,
 ) -> CalendarData:
     """One indexed statement, whatever the length of [lo, hi) or of the clinic's history:
     the live bookings of these therapists, rooms and clients, their time off and the
@@ -49,11 +52,12 @@ def fetch_calendar_data(
     catalog cache.
 
     Plain column reads on the session's connection: no ORM objects, and the same transaction
-    as the caller's.
+    as the caller's. `detailed` adds what a refusal names (each booking's own times and
+    treatment, each time off's and closure's reason), so none needs a read of its own.
     """
     data = CalendarData(hours={tid: list(hours.get(tid, ())) for tid in therapist_ids})
     rows = session.connection().execute(
-        _ranges_query(bool(client_ids)),
+        _ranges_query(bool(client_ids), detailed),
         {
             "therapist_ids": list(therapist_ids),
             "room_ids": list(room_ids),
@@ -63,25 +67,30 @@ def fetch_calendar_data(
             "hi": hi,
         },
     )
-    for kind, booking_id, therapist_id, room_id, client_id, start_at, end_at in rows:
+    for kind, booking_id, therapist_id, room_id, client_id, start_at, end_at, *more in rows:
         if kind == _BOOKING:
             data.bookings.append(
-                BusyRow(therapist_id, room_id, client_id, start_at, end_at, booking_id)
+                BusyRow(therapist_id, room_id, client_id, start_at, end_at, booking_id, *more[:3])
             )
         elif kind == _TIME_OFF:
             data.time_off.setdefault(therapist_id, []).append((start_at, end_at))
+            if more:
+                data.time_off_reasons[(therapist_id, (start_at, end_at))] = more[3]
         elif kind == _CLOSURE:
             data.closures.append((room_id, (start_at, end_at)))
+            if more:
+                data.closure_reasons[(room_id, (start_at, end_at))] = more[3]
         else:
             data.catalog_version = booking_id
     return data
 
 
 _BOOKING, _TIME_OFF, _CLOSURE, _VERSION = 0, 1, 2, 3
+_NO_TEXT = cast(null(), Text)  # the reason column's type, in the bookings part that comes first
 
 
 @cache
-def _ranges_query(with_clients: bool) -> CompoundSelect[Any]:
+def _ranges_query(with_clients: bool, detailed: bool) -> CompoundSelect[Any]:
     """Built once (making a statement costs more than SQLite takes to run it). Each part is
     an index range: bookings on blocked_start (bounded below by the longest possible booking,
     `since`), time off on (therapist_id, start_at), closures on start_at. The bookings part
@@ -100,6 +109,11 @@ def _ranges_query(with_clients: bool) -> CompoundSelect[Any]:
         col(Booking.client_id),
         col(Booking.blocked_start).label("start_at"),
         col(Booking.blocked_end).label("end_at"),
+        *(
+            [col(Booking.start_at), col(Booking.end_at), col(Booking.treatment_type_id), _NO_TEXT]
+            if detailed
+            else []
+        ),
     ).where(
         col(Booking.blocked_start) >= bindparam("since"),
         col(Booking.blocked_start) < bindparam("hi"),
@@ -115,6 +129,7 @@ def _ranges_query(with_clients: bool) -> CompoundSelect[Any]:
         null(),
         col(TimeOff.start_at),
         col(TimeOff.end_at),
+        *([null(), null(), null(), col(TimeOff.reason)] if detailed else []),
     ).where(
         col(TimeOff.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
         col(TimeOff.start_at) < bindparam("hi"),
@@ -128,6 +143,7 @@ def _ranges_query(with_clients: bool) -> CompoundSelect[Any]:
         null(),
         col(Closure.start_at),
         col(Closure.end_at),
+        *([null(), null(), null(), col(Closure.reason)] if detailed else []),
     ).where(col(Closure.start_at) < bindparam("hi"), col(Closure.end_at) > bindparam("lo"))
     version: Select[*tuple[Any, ...]] = sa_select(
         literal_column(str(_VERSION)),
@@ -137,5 +153,6 @@ def _ranges_query(with_clients: bool) -> CompoundSelect[Any]:
         null(),
         null(),
         null(),
+        *([null()] * 4 if detailed else []),
     ).where(col(CatalogVersion.id) == 1)
     return union_all(bookings, time_off, closures, version)

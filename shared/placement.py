@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -47,7 +48,7 @@ from shared.errors import (
     TooShortNotice,
 )
 from shared.intervals import Interval, containing, merge, overlaps, subtract
-from shared.slots import Treatment, best_fit, booking_window, working_intervals
+from shared.slots import BusyRow, Treatment, best_fit, booking_window, working_intervals
 
 
 @dataclass(frozen=True)
@@ -147,15 +148,18 @@ class _Checked:
     named_room: bool
 
 
-@dataclass(frozen=True)
-class _Held:
-    """One interval a therapist, room or client is taken for (a booking, or a placement
-    made earlier in this pass: `placed` is then its index)."""
+class _Held(NamedTuple):
+    """One interval (with buffers) a therapist, room or client is taken for: a booking, with
+    its own times and treatment for a refusal to name, or a placement made earlier in this
+    pass (`placed` is then its index). A tuple: sorted by start."""
 
     start: datetime
     end: datetime
     booking_id: int = 0
     placed: int = -1
+    session_start: datetime | None = None
+    session_end: datetime | None = None
+    treatment_type_id: int | None = None
 
 
 @dataclass
@@ -165,8 +169,11 @@ class _Diary:
     therapists: dict[int, list[_Held]] = field(default_factory=lambda: defaultdict(list))
     rooms: dict[int, list[_Held]] = field(default_factory=lambda: defaultdict(list))
     clients: dict[int, list[_Held]] = field(default_factory=lambda: defaultdict(list))
-    time_off: dict[int, list[Interval]] = field(default_factory=dict)
+    time_off: dict[int, list[Interval]] = field(default_factory=dict)  # merged
+    time_off_rows: dict[int, list[Interval]] = field(default_factory=dict)
+    time_off_reasons: dict[tuple[int, Interval], str] = field(default_factory=dict)
     closures: list[tuple[int | None, Interval]] = field(default_factory=list)
+    closure_reasons: dict[tuple[int | None, Interval], str] = field(default_factory=dict)
 
 
 class Placer:
@@ -299,23 +306,34 @@ class Placer:
             hi=max(c.window[1] for c in checked),
             hours=self.catalog.hours,
             client_ids=client_ids,
+            detailed=True,
         )
         wanted_clients = set(client_ids)
-        for row in sorted(data.bookings, key=lambda b: b.blocked_start):
-            held = _Held(row.blocked_start, row.blocked_end, row.booking_id)
+        for row in sorted(data.bookings, key=_blocked_start):
+            held = _Held(
+                row.blocked_start,
+                row.blocked_end,
+                row.booking_id,
+                -1,
+                row.start_at,
+                row.end_at,
+                row.treatment_type_id,
+            )
             diary.therapists[row.therapist_id].append(held)
             diary.rooms[row.room_id].append(held)
             if row.client_id in wanted_clients:
                 diary.clients[row.client_id].append(held)
         diary.time_off = {tid: merge(spans) for tid, spans in data.time_off.items()}
+        diary.time_off_rows = data.time_off
+        diary.time_off_reasons = data.time_off_reasons
         diary.closures = data.closures
+        diary.closure_reasons = data.closure_reasons
         return diary, data.catalog_version
 
     # -- one request against the calendars -------------------------------------------------------
 
     def _fit(self, req: PlacementRequest, c: _Checked) -> Placement:
         tz, start, end, blocked = self.tz, req.start, c.end, c.blocked
-        when = clinic_time.fmt_span(start, end, tz)
         lo, hi = c.window
         leave_out = req.moving_booking_id
         clinic_closed = [s for room, s in self._closures(lo, hi) if room is None]
@@ -327,14 +345,14 @@ class Placer:
         if overlaps(merge(clinic_closed), *blocked) or (
             named_room is not None and overlaps(merge(room_closed[named_room]), *blocked)
         ):
-            raise explanations.closure(self.session, blocked, named_room, tz) or ClosedForBooking(
-                f"The clinic is closed {when}", field="start"
+            raise self._closed(blocked, named_room) or ClosedForBooking(
+                f"The clinic is closed {clinic_time.fmt_span(start, end, tz)}", field="start"
             )
 
         if req.client_id is not None:
             held = self._slice(self._diary.clients[req.client_id], lo, hi, leave_out)
             if overlaps(merge((h.start, h.end) for h in held), *blocked):
-                raise self._conflict(ClientBusy, "client_id", req.client_id, held, req, c)
+                raise self._conflict(ClientBusy, None, held, req, c)
 
         first = clinic_time.local_date(lo, tz) - timedelta(days=1)
         last = clinic_time.local_date(hi, tz) + timedelta(days=1)
@@ -360,7 +378,8 @@ class Placer:
                 raise refusals[0]
             raise NoAvailability(
                 explanations.with_reasons(
-                    f"No therapist who gives {c.offer.name} is free {when}",
+                    f"No therapist who gives {c.offer.name} is free "
+                    f"{clinic_time.fmt_span(start, end, tz)}",
                     [r.message for r in refusals],
                 ),
                 field="therapist_id",
@@ -376,7 +395,7 @@ class Placer:
             room = c.rooms[0]
             held, busy = room_busy(room.id)
             if overlaps(busy, *blocked):
-                raise self._conflict(RoomBusy, "room_id", room.id, held, req, c)
+                raise self._conflict(RoomBusy, room, held, req, c)
         else:
             busy_by_room = {r.id: room_busy(r.id) for r in c.rooms}
             preferred = req.preferred_room_id
@@ -389,7 +408,8 @@ class Placer:
                 if chosen is None:
                     raise NoAvailability(
                         explanations.with_reasons(
-                            f"No room suitable for {c.offer.name} is free {when}",
+                            f"No room suitable for {c.offer.name} is free "
+                            f"{clinic_time.fmt_span(start, end, tz)}",
                             [
                                 self._why_not_room(rid, h, req, c)
                                 for rid, (h, _) in busy_by_room.items()
@@ -405,11 +425,10 @@ class Placer:
         index = len(self.placed)
         self.placed.append(placement)
         held = _Held(*placement.blocked, placed=index)
-        key = _by_start
-        insort(self._diary.therapists[placement.therapist.id], held, key=key)
-        insort(self._diary.rooms[placement.room.id], held, key=key)
+        insort(self._diary.therapists[placement.therapist.id], held)
+        insort(self._diary.rooms[placement.room.id], held)
         if placement.request.client_id is not None:
-            insort(self._diary.clients[placement.request.client_id], held, key=key)
+            insort(self._diary.clients[placement.request.client_id], held)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -419,8 +438,8 @@ class Placer:
     @staticmethod
     def _slice(held: list[_Held], lo: datetime, hi: datetime, leave_out: int | None) -> list[_Held]:
         """What of a sorted list touches [lo, hi), less the booking being moved."""
-        first = bisect_left(held, lo - MAX_BOOKING_SPAN, key=_by_start)
-        last = bisect_left(held, hi, key=_by_start)
+        first = bisect_left(held, (lo - MAX_BOOKING_SPAN,))
+        last = bisect_left(held, (hi,))
         return [
             h
             for h in held[first:last]
@@ -436,57 +455,77 @@ class Placer:
         c: _Checked,
     ) -> ClinicError:
         if not present:
+            diary = self._diary
             return explanations.absence(
-                self.session, therapist.id, therapist.name, req.start, c.end, self.tz
+                therapist.name,
+                req.start,
+                c.end,
+                diary.time_off_rows.get(therapist.id, []),
+                {s: r for (tid, s), r in diary.time_off_reasons.items() if tid == therapist.id},
+                self.catalog.hours.get(therapist.id, ()),
+                self.tz,
             )
-        return self._conflict(TherapistBusy, "therapist_id", therapist.id, held, req, c)
+        return self._conflict(TherapistBusy, therapist, held, req, c)
 
     def _why_not_room(
         self, room_id: int, held: list[_Held], req: PlacementRequest, c: _Checked
     ) -> str:
-        closed = explanations.closure(self.session, c.blocked, room_id, self.tz)
+        closed = self._closed(c.blocked, room_id)
         if closed is not None:
             return closed.message
-        return self._conflict(RoomBusy, "room_id", room_id, held, req, c).message
+        return self._conflict(RoomBusy, self.catalog.rooms[room_id], held, req, c).message
+
+    def _closed(self, blocked: Interval, room_id: int | None) -> ClosedForBooking | None:
+        names = {r.id: r.name for r in self.catalog.rooms.values()}
+        diary = self._diary
+        return explanations.closure(
+            diary.closures, diary.closure_reasons, blocked, room_id, names, self.tz
+        )
 
     def _conflict(
         self,
         error: type[BookingConflict],
-        column: str,
-        ident: int,
+        holder: Resource | None,
         held: list[_Held],
         req: PlacementRequest,
         c: _Checked,
     ) -> BookingConflict:
-        """Names what is in the way: a placement of this pass, else the booking on record."""
-        for h in held:
-            if h.placed >= 0 and h.start < c.blocked[1] and h.end > c.blocked[0]:
-                other = self.placed[h.placed]
-                holder = other.room.name if error is RoomBusy else other.therapist.name
-                return explanations.busy(
-                    error,
-                    holder,
-                    other.treatment.name,
-                    (other.start, other.end),
-                    other.blocked,
-                    c.blocked,
-                    self.tz,
-                    (req.start, c.end),
-                )
-        return explanations.conflict(
-            self.session,
+        """Names the first session in the way: a booking, or a placement of this pass."""
+        blocked = c.blocked
+        in_the_way = [h for h in held if h.start < blocked[1] and h.end > blocked[0]]
+        first = min(in_the_way, key=self._session_start, default=None)
+        if first is None:  # pragma: no cover - the engine saw it a moment ago
+            return error("That time was just taken", field=_FIELDS[error])
+        if first.placed >= 0:
+            other = self.placed[first.placed]
+            times, treatment = (other.start, other.end), other.treatment.name
+        else:
+            assert first.session_start and first.session_end and first.treatment_type_id
+            times = (first.session_start, first.session_end)
+            treatment = self.catalog.offers[first.treatment_type_id].name
+        return explanations.busy(
             error,
-            column,
-            ident,
-            c.blocked,
-            req.moving_booking_id,
+            holder.name if holder is not None else "",
+            treatment,
+            times,
+            (first.start, first.end),
+            blocked,
             self.tz,
             (req.start, c.end),
         )
 
+    def _session_start(self, held: _Held) -> datetime:
+        if held.placed >= 0:
+            return self.placed[held.placed].start
+        assert held.session_start is not None
+        return held.session_start
 
-def _by_start(held: _Held) -> datetime:
-    return held.start
+
+_FIELDS = {TherapistBusy: "therapist_id", RoomBusy: "room_id", ClientBusy: "client_id"}
+
+
+def _blocked_start(row: BusyRow) -> datetime:
+    return row.blocked_start
 
 
 # -- locks -----------------------------------------------------------------------------------

@@ -200,7 +200,8 @@ def working_intervals(
 
 @dataclass(frozen=True)
 class BusyRow:
-    """The part of a live booking that availability needs."""
+    """The part of a live booking that availability needs (and, read in detail, what a
+    refusal names: its own times and treatment)."""
 
     therapist_id: int
     room_id: int
@@ -208,6 +209,9 @@ class BusyRow:
     blocked_start: datetime
     blocked_end: datetime
     booking_id: int = 0
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    treatment_type_id: int | None = None
 
 
 @dataclass
@@ -219,6 +223,9 @@ class CalendarData:
     closures: list[tuple[int | None, Interval]] = field(default_factory=list)  # room None: all
     bookings: list[BusyRow] = field(default_factory=list)  # live ones only
     catalog_version: int | None = None  # read in the same statement, to confirm a snapshot
+    # Read in detail only: why each time off and closure is there, by (owner, span).
+    time_off_reasons: dict[tuple[int, Interval], str] = field(default_factory=dict)
+    closure_reasons: dict[tuple[int | None, Interval], str] = field(default_factory=dict)
 
 
 def assemble_calendars(
