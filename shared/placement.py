@@ -117,13 +117,21 @@ def place_many(
     *,
     now: datetime,
     catalog: CatalogSnapshot | None = None,
+    lock: bool = True,
+    occupy: Sequence[bool] | None = None,
 ) -> list[Outcome]:
-    """Each request placed in order, seeing those placed before it; one outcome each."""
+    """Each request placed in order, seeing those placed before it; one outcome each.
+
+    `occupy[i]=False` checks request i without taking its time (alternatives judged each on
+    its own beside a plan); `lock=False` takes no locks (a preview that writes nothing).
+    """
     try:
-        placer = Placer(session, requests, now=now, catalog=catalog)
+        placer = Placer(session, requests, now=now, catalog=catalog, lock=lock)
     except _StaleCatalog:  # the catalog changed since this process last read it
-        placer = Placer(session, requests, now=now, catalog=catalog_snapshot(session))
-    return [placer.place(i) for i in range(len(requests))]
+        placer = Placer(session, requests, now=now, catalog=catalog_snapshot(session), lock=lock)
+    return [
+        placer.place(i, occupy=True if occupy is None else occupy[i]) for i in range(len(requests))
+    ]
 
 
 class _StaleCatalog(Exception):
@@ -186,8 +194,10 @@ class Placer:
         *,
         now: datetime,
         catalog: CatalogSnapshot | None = None,
+        lock: bool = True,
     ) -> None:
         self.session = session
+        self.lock = lock
         self.now = clinic_time.require_aware(now, "now")
         confirmed = catalog is not None
         if catalog is None:
@@ -208,8 +218,9 @@ class Placer:
         if not confirmed and not confirm(session, self.catalog, version):
             raise _StaleCatalog
 
-    def place(self, index: int) -> Outcome:
-        """The outcome of request `index`; a placement occupies its time from now on."""
+    def place(self, index: int, *, occupy: bool = True) -> Outcome:
+        """The outcome of request `index`; a placement occupies its time from now on (unless
+        `occupy` is False)."""
         request, checked = self.requests[index], self._checked[index]
         if isinstance(checked, ClinicError):
             return Outcome(request, refusal=checked)
@@ -217,7 +228,8 @@ class Placer:
             placement = self._fit(request, checked)
         except ClinicError as exc:
             return Outcome(request, refusal=exc)
-        self._occupy(placement)
+        if occupy:
+            self._occupy(placement)
         return Outcome(request, placement=placement)
 
     # -- checks that need no calendar ------------------------------------------------------
@@ -297,7 +309,8 @@ class Placer:
         therapist_ids = sorted({t.id for c in checked for t in c.therapists})
         room_ids = sorted({r.id for c in checked for r in c.rooms})
         client_ids = sorted({r.client_id for r in self.requests if r.client_id is not None})
-        _lock(self.session, client_ids, therapist_ids, room_ids)
+        if self.lock:
+            _lock(self.session, client_ids, therapist_ids, room_ids)
         data = fetch_calendar_data(
             self.session,
             therapist_ids=therapist_ids,
