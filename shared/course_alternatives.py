@@ -1,28 +1,34 @@
-"""Other times for a course's session that cannot be had, each checked by the placement engine.
+"""Other times for a course's session that cannot be had, each placed by the placement engine.
 
-Candidates come from the pure slot engine over one read of the calendars; they are ranked
-(the same therapist first; the same time of day on neighbouring days before other times;
-then the nearest) and only those the placement engine places beside every session of the
-plan that is free are offered, so picking any one of them books.
+Candidates are tried in the order a receptionist would offer them: the same therapist at the
+same time of day on the neighbouring days first (the next day before the one before, then two
+days away, ...); a session with none of those gets the nearest other free times the slot
+engine finds around the planned day (a second pass, only where needed). A candidate is offered only if the placement engine places it beside every session of
+the plan that is free, so picking any offered time books; the candidates are judged each on
+its own (none takes its time from another), all in one placement pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from shared import clinic_time
 from shared.calendar_data import fetch_calendar_data
 from shared.catalog_cache import CatalogSnapshot, Offer
+from shared.intervals import containing
 from shared.placement import Placement, PlacementRequest, place_many
-from shared.slots import Slot, Treatment, compute_slots, search_bounds
+from shared.slots import Treatment, compute_slots, search_bounds, working_intervals
 
 LIMIT = 3  # alternatives offered per session
 MAX_SHIFT_DAYS = 6  # how far from the planned day an alternative may move
-CANDIDATES = 8  # ranked candidates checked per session
+SAME_TIME = 2 * LIMIT  # days at the same time checked per session and therapist
+NEAREST = 2 * LIMIT  # other free times checked per session when the same time gives none
+NEAREST_DAYS = 2  # ... on the planned day and this many days either side
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,13 @@ class Clash:
     before: datetime | None  # ... and before this (the next session)
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    index: int  # the clash's
+    start: datetime
+    therapist_id: int
+
+
 def find_alternatives(
     session: Session,
     *,
@@ -58,23 +71,66 @@ def find_alternatives(
     """Up to LIMIT alternatives per clash (by clash index), each placeable beside `placed`."""
     if not clashes:
         return {}
+    checker = _Checker(session, catalog, offer, placed, client_id, now, horizon_days)
+    found: dict[int, list[Alternative]] = {c.index: [] for c in clashes}
+    same_time = [cand for c in clashes for cand in _same_time(c, catalog, offer)]
+    checker.offer_to(found, same_time)
+    short = [c for c in clashes if not found[c.index]]
+    if short:
+        nearest = _nearest_free(session, catalog, offer, short, now, horizon_days)
+        checker.offer_to(found, nearest)
+    return found
+
+
+def _same_time(clash: Clash, catalog: CatalogSnapshot, offer: Offer) -> list[_Candidate]:
+    """The planned wall-clock time on the neighbouring days, nearest first, the later day first,
+    with each preferred therapist in turn; only days the therapist works at that time (their
+    weekly hours, the engine's own expansion), and SAME_TIME of those per therapist."""
+    tz = catalog.tz
+    local = clash.start.astimezone(tz)
+    out = []
+    for therapist_id in clash.therapist_ids:
+        blocks = catalog.hours.get(therapist_id, ())
+        found = 0
+        for shift in range(1, MAX_SHIFT_DAYS + 1):
+            for day in (local.date() + timedelta(days=shift), local.date() - timedelta(days=shift)):
+                start = clinic_time.local_to_utc(day, local.time().replace(tzinfo=None), tz)
+                works = working_intervals(blocks, day, day, tz)
+                if (
+                    found < SAME_TIME
+                    and _between(start, clash)
+                    and containing(works, start, start + offer.duration)
+                ):
+                    out.append(_Candidate(clash.index, start, therapist_id))
+                    found += 1
+    return out
+
+
+def _nearest_free(
+    session: Session,
+    catalog: CatalogSnapshot,
+    offer: Offer,
+    clashes: Sequence[Clash],
+    now: datetime,
+    horizon_days: int,
+) -> list[_Candidate]:
+    """Free times at other times of day around each clash (the slot engine over one read),
+    the preferred therapist first, then the nearest."""
     tz = catalog.tz
     treatment = Treatment(offer.duration, offer.buffer_before, offer.buffer_after)
-    windows = {c.index: _window(c, tz) for c in clashes}
-    therapist_ids = sorted({t for c in clashes for t in c.therapist_ids})
-    room_ids = list(offer.room_ids)
-    first = min(lo for lo, _ in windows.values())
-    last = max(hi for _, hi in windows.values())
-    _, _, fetch_lo, fetch_hi = search_bounds(first, last, tz, treatment)
+    windows = {c.index: _window(c, tz, NEAREST_DAYS) for c in clashes}
+    _, _, fetch_lo, fetch_hi = search_bounds(
+        min(lo for lo, _ in windows.values()), max(hi for _, hi in windows.values()), tz, treatment
+    )
     data = fetch_calendar_data(
         session,
-        therapist_ids=therapist_ids,
-        room_ids=room_ids,
+        therapist_ids=sorted({t for c in clashes for t in c.therapist_ids}),
+        room_ids=list(offer.room_ids),
         lo=fetch_lo,
         hi=fetch_hi,
         hours=catalog.hours,
     )
-    ranked: dict[int, list[Slot]] = {}
+    out: list[_Candidate] = []
     for clash in clashes:
         lo, hi = windows[clash.index]
         slots = compute_slots(
@@ -85,114 +141,91 @@ def find_alternatives(
             booking_horizon_days=horizon_days,
             treatment=treatment,
             therapist_ids=list(clash.therapist_ids),
-            room_ids=room_ids,
+            room_ids=list(offer.room_ids),
             start=lo,
             end=hi,
             now=now,
         )
-        ranked[clash.index] = _rank(clash, slots, catalog)[:CANDIDATES]
-    return _checked(session, catalog, offer, ranked, placed, client_id, now, horizon_days)
+        preference = {t: i for i, t in enumerate(clash.therapist_ids)}
+        planned_time = clash.start.astimezone(tz).time()
+        fitting = [
+            s
+            for s in slots
+            if _between(s.start, clash) and s.start.astimezone(tz).time() != planned_time
+        ]
+        fitting.sort(key=lambda s: (preference[s.therapist_id], abs(s.start - clash.start)))
+        out += [_Candidate(clash.index, s.start, s.therapist_id) for s in fitting[:NEAREST]]
+    return out
 
 
-def _window(clash: Clash, tz: object) -> tuple[datetime, datetime]:
-    """The local dates an alternative may fall on: near the planned day, between neighbours."""
-    day = clinic_time.local_date(clash.start, tz)  # type: ignore[arg-type]
-    lo, hi = day - timedelta(days=MAX_SHIFT_DAYS), day + timedelta(days=MAX_SHIFT_DAYS)
-    if clash.after is not None:
-        lo = max(lo, clinic_time.local_date(clash.after, tz))  # type: ignore[arg-type]
-    if clash.before is not None:
-        hi = min(hi, clinic_time.local_date(clash.before, tz))  # type: ignore[arg-type]
-    return lo, hi  # type: ignore[return-value]
+class _Checker:
+    """Places candidates beside the plan's free sessions; keeps the first LIMIT per clash."""
 
-
-def _rank(clash: Clash, slots: Sequence[Slot], catalog: CatalogSnapshot) -> list[Slot]:
-    """Same therapist first; same time of day on the nearest day; then the nearest time."""
-    tz = catalog.tz
-    planned = clash.start.astimezone(tz)
-    preference = {tid: i for i, tid in enumerate(clash.therapist_ids)}
-
-    def key(slot: Slot) -> tuple[int, int, int, float, int]:
-        local = slot.start.astimezone(tz)
-        days = (local.date() - planned.date()).days
-        same_time = local.time() == planned.time()
-        distance = abs((slot.start - clash.start).total_seconds())
-        return (
-            preference.get(slot.therapist_id, len(preference)),
-            0 if same_time else 1,
-            abs(days) if same_time else 0,
-            distance if not same_time else (0 if days > 0 else 1),
-            slot.therapist_id,
-        )
-
-    fitting = [
-        s
-        for s in slots
-        if (clash.after is None or s.start > clash.after)
-        and (clash.before is None or s.start < clash.before)
-        and not (s.start == clash.start and s.therapist_id == clash.therapist_ids[0])
-    ]
-    return sorted(fitting, key=key)
-
-
-def _checked(
-    session: Session,
-    catalog: CatalogSnapshot,
-    offer: Offer,
-    ranked: dict[int, list[Slot]],
-    placed: Sequence[Placement],
-    client_id: int | None,
-    now: datetime,
-    horizon_days: int,
-) -> dict[int, list[Alternative]]:
-    """Candidates the engine places beside the plan's free sessions, in rank order.
-
-    Candidates whose times overlap go to separate passes, so no candidate is judged with
-    another in its way; each pass is one placement of the free sessions and the candidates.
-    """
-    pinned = [
-        PlacementRequest(
-            offer.id,
-            p.start,
-            client_id,
-            therapist_id=p.therapist.id,
-            room_id=p.room.id,
-            horizon_days=horizon_days,
-        )
-        for p in placed
-    ]
-    treatment = Treatment(offer.duration, offer.buffer_before, offer.buffer_after)
-    passes: list[list[tuple[int, Slot]]] = []
-    for index, slots in ranked.items():
-        for slot in slots:
-            blocked = treatment.blocked(slot.start)
-            for group in passes:
-                if all(not _overlap(blocked, treatment.blocked(other.start)) for _, other in group):
-                    group.append((index, slot))
-                    break
-            else:
-                passes.append([(index, slot)])
-    good: dict[tuple[int, Slot], Alternative] = {}
-    for group in passes:
-        requests = pinned + [
+    def __init__(
+        self,
+        session: Session,
+        catalog: CatalogSnapshot,
+        offer: Offer,
+        placed: Sequence[Placement],
+        client_id: int | None,
+        now: datetime,
+        horizon_days: int,
+    ) -> None:
+        self.session, self.catalog, self.offer, self.now = session, catalog, offer, now
+        self.client_id, self.horizon_days = client_id, horizon_days
+        self.pinned = [
             PlacementRequest(
                 offer.id,
-                slot.start,
+                p.start,
                 client_id,
-                therapist_id=slot.therapist_id,
+                therapist_id=p.therapist.id,
+                room_id=p.room.id,
                 horizon_days=horizon_days,
             )
-            for _, slot in group
+            for p in placed
         ]
-        outcomes = place_many(session, requests, now=now, catalog=catalog)
-        for (index, slot), outcome in zip(group, outcomes[len(pinned) :], strict=True):
-            if outcome.placement is not None:
-                p = outcome.placement
-                good[(index, slot)] = Alternative(p.start, p.end, p.therapist.id, p.room.id)
-    return {
-        index: [good[(index, s)] for s in slots if (index, s) in good][:LIMIT]
-        for index, slots in ranked.items()
-    }
+
+    def offer_to(self, found: dict[int, list[Alternative]], candidates: list[_Candidate]) -> None:
+        """Place every candidate, each on its own beside the plan (one pass), and keep the
+        first that fit, in rank order, up to LIMIT per clash."""
+        requests = self.pinned + [
+            PlacementRequest(
+                self.offer.id,
+                cand.start,
+                self.client_id,
+                therapist_id=cand.therapist_id,
+                horizon_days=self.horizon_days,
+            )
+            for cand in candidates
+        ]
+        outcomes = place_many(
+            self.session,
+            requests,
+            now=self.now,
+            catalog=self.catalog,
+            lock=False,
+            occupy=[True] * len(self.pinned) + [False] * len(candidates),
+        )
+        for cand, outcome in zip(candidates, outcomes[len(self.pinned) :], strict=True):
+            alts = found[cand.index]
+            p = outcome.placement
+            if p is not None and len(alts) < LIMIT and all(a.start != p.start for a in alts):
+                alts.append(Alternative(p.start, p.end, p.therapist.id, p.room.id))
 
 
-def _overlap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+def _between(start: datetime, clash: Clash) -> bool:
+    """Keeps the course in order: after the session before, before the session after."""
+    return (clash.after is None or start > clash.after) and (
+        clash.before is None or start < clash.before
+    )
+
+
+def _window(clash: Clash, tz: ZoneInfo, days: int) -> tuple[date, date]:
+    """The local dates an alternative may fall on: near the planned day, between neighbours."""
+    day = clinic_time.local_date(clash.start, tz)
+    lo, hi = day - timedelta(days=days), day + timedelta(days=days)
+    if clash.after is not None:
+        lo = max(lo, clinic_time.local_date(clash.after, tz))
+    if clash.before is not None:
+        hi = min(hi, clinic_time.local_date(clash.before, tz))
+    return lo, hi

@@ -50,7 +50,7 @@ def _out(session: Session, view: CourseView) -> CourseOut:
 )
 def preview() -> Response:
     payload = parse_body(CoursePreviewIn)
-    with db().read() as session:
+    with db().read_statements() as session:  # writes nothing; each read stands on its own
         client_id = payload.client_id
         if payload.client is not None and payload.client.email:
             known = client_by_email(session, payload.client.email)
