@@ -396,3 +396,36 @@ def test_each_live_session_knows_its_place_in_its_course(db, clinic):
     with db.read() as session:
         places = course_positions(session, [course_id])
     assert places == {ids[0]: (1, 3), ids[2]: (2, 3), ids[3]: (3, 3)}
+
+
+def test_when_the_same_time_is_taken_all_week_the_nearest_other_free_times_are_offered(db, clinic):
+    with db.transaction() as session:
+        for day in range(-4, 5):
+            if (MONDAY + timedelta(weeks=1, days=day)).weekday() < 5:
+                book(
+                    session,
+                    treatment_type_id=clinic.facial.id,
+                    start=local(MONDAY + timedelta(weeks=1, days=day), "10:00"),
+                    client_id=clinic.other_client.id,
+                    actor="reception",
+                    now=NOW,
+                )
+    found = plan(db, clinic, count=3)
+    clash = found.sessions[1]
+    assert not clash.free and clash.reason_code == "no_availability"
+    assert clash.alternatives
+    nearest = clash.alternatives[0].start
+    assert nearest.astimezone(TZ).date() == (MONDAY + timedelta(weeks=1))  # the same Monday
+    assert nearest.astimezone(TZ).time() in (time(11, 30), time(8, 30))
+    for alt in clash.alternatives:
+        chosen = [found.sessions[0].start, alt.start, found.sessions[2].start]
+        with pytest.raises(_RolledBack), db.transaction() as session:
+            book_course(
+                session,
+                treatment_type_id=clinic.facial.id,
+                client_id=clinic.client.id,
+                sessions=[SessionChoice(start=s) for s in chosen],
+                actor="reception",
+                now=NOW,
+            )
+            raise _RolledBack

@@ -109,3 +109,28 @@ def test_a_course_reaches_the_clients_calendar_in_one_email_and_each_change_only
             for start in (starts[0], starts[1], starts[2] + timedelta(days=2), starts[4])
         ]
     assert "Reason: Moving abroad" in text_body(smtp.inbox.messages()[-1].message)
+
+
+def test_a_session_moved_before_the_course_invitation_is_sent_arrives_once_at_its_new_time(
+    db, clinic, smtp: SmtpServer, mailer: Mailer
+):
+    starts = [local(FIRST + timedelta(weeks=w), "10:00") for w in range(4)]
+    with db.transaction() as session:
+        made = book_course(
+            session,
+            treatment_type_id=clinic.facial.id,
+            client_id=clinic.client.id,
+            sessions=[SessionChoice(start=s) for s in starts],
+            actor="reception",
+            now=NOW,
+        )
+        ids = [b.id for b in made.sessions]
+    moved = starts[1] + timedelta(hours=4)
+    with db.transaction() as session:
+        booking.reschedule(session, ids[1], start=moved, actor="reception", now=NOW)
+    drain(mailer, NOW)
+    mails = _calendar_mails(smtp, 0)
+    assert len(mails) == 1  # the update waited for the course's invitation, which was enough
+    body = calendar_part(mails[0].message).get_payload(decode=True)
+    assert b"DTSTART;TZID=Europe/Ljubljana:20270315T140000" in body
+    assert b"DTSTART;TZID=Europe/Ljubljana:20270315T100000" not in body
