@@ -8,13 +8,16 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from shared import accounts, demo, migrate
+from services.progress import Progress
+from shared import accounts, demo, logs, migrate
 from shared.config import ConfigError, Settings, load_settings
 from shared.db import Database
 from shared.errors import ClinicError
 
 Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Command] = {}
+# The `service` of a command's log lines, where it runs as a service of its own (compose).
+LOG_SERVICE = {"db-upgrade": "migrate", "db-downgrade": "migrate", "worker": "worker"}
 
 
 def command(name: str) -> Callable[[Command], Command]:
@@ -23,13 +26,6 @@ def command(name: str) -> Callable[[Command], Command]:
         return fn
 
     return register
-
-
-@command("db-upgrade")
-def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    migrate.upgrade(settings.database_url, args.revision)
-    print(f"database at {args.revision}")
-    return 0
 
 
 @command("demo-data")
@@ -44,8 +40,16 @@ def demo_data(args: argparse.Namespace, settings: Settings) -> int:
         elif not args.bookings:
             print("the database already holds a clinic: demo data not loaded")
     if args.bookings:
-        with db.transaction() as session:
-            made = demo.make_history(session, bookings=args.bookings, past_days=args.past_days)
+        with (
+            Progress(args.bookings, "bookings", "demo-data") as progress,
+            db.transaction() as session,
+        ):
+            made = demo.make_history(
+                session,
+                bookings=args.bookings,
+                past_days=args.past_days,
+                progress=progress.advance,
+            )
         print(f"{made} past bookings added")
     return 0
 
@@ -106,11 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="group", required=True)
 
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
-    up = db.add_parser("upgrade", help="apply migrations")
-    up.add_argument("revision", nargs="?", default="head")
-    up.set_defaults(cmd="db-upgrade")
-
     dd = sub.add_parser("demo-data", help="load the demo clinic into an empty database")
     dd.add_argument("--bookings", type=int, default=0, help="also add N past bookings")
     dd.add_argument("--past-days", type=int, default=None, help="spread them over D days")
@@ -150,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    # Answers go to stdout as plain text; logs (and crashes) to stderr in the one log format.
+    logs.configure(LOG_SERVICE.get(args.cmd, "clinic"), settings.log_format, catch_uncaught=True)
     try:
         return COMMANDS[args.cmd](args, settings)
     except ClinicError as exc:
@@ -171,6 +172,9 @@ def _load_extensions() -> None:
     import importlib
 
     for module in (
+        "services.cli_db",
+        "services.cli_retention",
+        "services.cli_backup",
         "services.cli_feeds",
         "services.worker",
         "services.mailcatcher",

@@ -7,45 +7,52 @@ current message finish and gives the rest of the batch back at once.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
+import tempfile
 import threading
-from typing import Any
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from services import cli
+from shared import heartbeat, retention
 from shared.config import Settings
 from shared.db import Database
 from shared.mailer import Mailer, MailerConfig
+from shared.models import utcnow
 
 DEFAULTS = MailerConfig()
+HEARTBEAT_FILE = Path(tempfile.gettempdir()) / "clinic-worker.heartbeat"
+log = logging.getLogger("clinic.worker")
 
 
-class _JsonLines(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "service": "worker",
-            "level": record.levelname.lower(),
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
+class Housekeeping:
+    """After each round: the heartbeat, and now and then the retention purge."""
 
+    def __init__(
+        self, database: Database, settings: Settings, beat: heartbeat.Heartbeat, every: float
+    ) -> None:
+        self.database = database
+        self.policy = retention.RetentionPolicy.from_settings(settings)
+        self.beat = beat
+        self.every = timedelta(seconds=every) if every > 0 else None
+        self.last_purge: datetime | None = None
 
-def _configure_logging(json_lines: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        _JsonLines() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    )
-    logger = logging.getLogger("clinic.mailer")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+    def __call__(self, now: datetime) -> None:
+        self.beat.beat(now)
+        if self.every is None or (self.last_purge and now - self.last_purge < self.every):
+            return
+        with self.database.transaction() as session:
+            report = retention.purge(session, self.policy, now)
+        self.last_purge = now
+        if report.total:
+            log.info("retention purge", extra={"purged": list(report.lines())})
 
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    if args.check:
+        return check_heartbeat(args.heartbeat_file, args.max_age)
     if not settings.smtp_host:
         print(
             "SMTP_HOST is not set: point it at your mail server, or run `clinic mail-catcher` "
@@ -66,7 +73,6 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         print(f"worker: {exc}", file=sys.stderr)
         return 2
-    _configure_logging(settings.log_json)
     database = Database(settings.database_url)
     mailer = Mailer(database, settings, config)
     stop = threading.Event()
@@ -77,19 +83,38 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     tls = ", STARTTLS" if settings.smtp_starttls else ""
-    print(
-        f"mail worker: sending through {settings.smtp_host}:{settings.smtp_port}{tls}, "
-        f"checking every {config.poll_seconds:g}s",
-        flush=True,
+    log.info(
+        "mail worker: sending through %s:%s%s, checking every %gs",
+        settings.smtp_host,
+        settings.smtp_port,
+        tls,
+        config.poll_seconds,
     )
+    beat = heartbeat.Heartbeat(database, file=args.heartbeat_file)
+    housekeeping = Housekeeping(database, settings, beat, args.purge_every)
     try:
         if args.once:
             while mailer.run_once(stop=stop) == config.batch_size and not stop.is_set():
                 pass
+            housekeeping(utcnow())
         else:
-            mailer.run(stop)
+            mailer.run(stop, after_round=housekeeping)
     finally:
         database.dispose()
+    return 0
+
+
+def check_heartbeat(path: Path, max_age: float) -> int:
+    """`clinic worker --check`, the container's health check: 0 while the worker's last round
+    ended less than `max_age` seconds ago."""
+    age = heartbeat.file_age_seconds(path)
+    if age is None:
+        print(f"no heartbeat at {path}: the worker has not finished a round yet", file=sys.stderr)
+        return 1
+    if age > max_age:
+        print(f"the worker's last round ended {age:.0f}s ago (limit {max_age:g}s)", file=sys.stderr)
+        return 1
+    print(f"worker alive: last round ended {age:.0f}s ago")
     return 0
 
 
@@ -112,6 +137,24 @@ def _extend(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--backoff-cap", type=float, default=DEFAULTS.backoff_cap_seconds)
     p.add_argument("--smtp-timeout", type=float, default=DEFAULTS.smtp_timeout_seconds)
+    p.add_argument(
+        "--heartbeat-file",
+        type=Path,
+        default=HEARTBEAT_FILE,
+        help="touched after every round; `--check` reads it",
+    )
+    p.add_argument(
+        "--purge-every",
+        type=float,
+        default=3600,
+        help="seconds between retention purges (0: never; see `clinic purge`)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="health check: exit 0 if a worker finished a round within --max-age seconds",
+    )
+    p.add_argument("--max-age", type=float, default=120, help="for --check")
     p.set_defaults(cmd="worker")
 
 

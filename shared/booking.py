@@ -30,6 +30,7 @@ from shared.errors import (
     RoomBusy,
     TherapistBusy,
 )
+from shared.metrics import booking_changed
 from shared.models import Booking, BookingEvent, BookingStatus, MessageKind
 from shared.models.types import pk, utcnow
 from shared.placement import Placement, PlacementRequest, lost_race, place
@@ -312,6 +313,7 @@ def _record(
 ) -> None:
     row = {"booking_id": pk(booking.id), "at": now, "actor": actor, "action": action}
     append_rows(session, BookingEvent, [{**row, "changes": changes}])
+    booking_changed(session, action)  # counted in clinic_bookings_total once committed
 
 
 _GUARD_ERRORS: dict[str, tuple[type[BookingConflict], str, str]] = {

@@ -103,7 +103,9 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "clinic@example.com"
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
-    log_json: bool = True
+    log_format: str = "json"
+    idempotency_hours: int = 48
+    outbox_body_days: int = 90
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -187,5 +189,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_starttls=smtp_starttls,
         mail_from=mail_from,
         cors_origins=origins,
-        log_json=_bool(env, "LOG_JSON", True),
+        log_format=_log_format(env),
+        idempotency_hours=_int(env, "IDEMPOTENCY_HOURS", 48, 1, 24 * 366),
+        outbox_body_days=_int(env, "OUTBOX_BODY_DAYS", 90, 1, 3660),
     )
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    """LOG_FORMAT=json|text; the older LOG_JSON=true|false still means json|text."""
+    raw = (env.get("LOG_FORMAT") or "").strip().lower()
+    if not raw:
+        return "json" if _bool(env, "LOG_JSON", True) else "text"
+    if raw not in {"json", "text"}:
+        raise ConfigError("LOG_FORMAT", f"expected json or text, got {raw!r}")
+    return raw

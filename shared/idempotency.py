@@ -2,14 +2,18 @@
 
 The key is claimed at the start of the caller's transaction (a unique row), so two concurrent
 requests with one key can never both act: the second waits for the first and then replays it.
+A record expires (IDEMPOTENCY_HOURS, 48 by default): after that its key is new again, and the
+worker's purge (shared.retention) deletes it with the client data its response holds.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from shared.errors import Conflict, IdempotencyMismatch, InvalidInput
 from shared.models import IdempotencyRecord
@@ -40,15 +44,23 @@ def check_key(key: str) -> str:
 
 
 def find(
-    session: Session, api_key_id: int, key: str, request_hash: str
+    session: Session,
+    api_key_id: int,
+    key: str,
+    request_hash: str,
+    *,
+    expired_before: datetime | None = None,
 ) -> IdempotencyRecord | None:
-    """The finished record for this key, if any. Raises IdempotencyMismatch for another body."""
+    """The finished, unexpired record for this key, if any (one made before `expired_before`
+    counts as none). Raises IdempotencyMismatch for another body."""
     record = session.exec(
         select(IdempotencyRecord).where(
             IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key
         )
     ).first()
     if record is None or record.status_code == PENDING_STATUS:
+        return None
+    if expired_before is not None and record.created_at < expired_before:
         return None
     if record.request_hash != request_hash:
         raise IdempotencyMismatch(
@@ -58,8 +70,24 @@ def find(
     return record
 
 
-def claim(session: Session, api_key_id: int, key: str, request_hash: str) -> IdempotencyRecord:
-    """Insert the key's row first thing in the transaction. Raises AlreadyClaimed."""
+def claim(
+    session: Session,
+    api_key_id: int,
+    key: str,
+    request_hash: str,
+    *,
+    expired_before: datetime | None = None,
+) -> IdempotencyRecord:
+    """Insert the key's row first thing in the transaction, in place of an expired one.
+    Raises AlreadyClaimed."""
+    if expired_before is not None:
+        session.execute(
+            delete(IdempotencyRecord).where(
+                col(IdempotencyRecord.api_key_id) == api_key_id,
+                col(IdempotencyRecord.key) == key,
+                col(IdempotencyRecord.created_at) < expired_before,
+            )
+        )
     record = IdempotencyRecord(
         api_key_id=api_key_id,
         key=key,

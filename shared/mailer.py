@@ -318,7 +318,9 @@ class Mailer:
                 msg.last_error = f"cannot render: {exc}"
                 msg.attempts += 1
                 self._release(msg)
-                log.error("outbox message %s failed: cannot render (%s)", outbox_id, exc)
+                log.error(
+                    "outbox message %s failed: cannot render (%s)", outbox_id, type(exc).__name__
+                )
                 return None
             if isinstance(plan, str):
                 msg.status = MessageStatus.SKIPPED.value
@@ -404,12 +406,12 @@ class Mailer:
                 try:
                     transport.send(outgoing.email, self.settings.mail_from, outgoing.recipient)
                 except ServerUnavailable as exc:
-                    log.warning("SMTP server unavailable: %s", exc)
+                    log.warning("SMTP server unavailable: %s", _redacted(exc))
                     for rest in claimed[index:]:
                         self._record(rest, clock(), exc)
                     return
                 except (PermanentFailure, TemporaryFailure) as exc:
-                    log.warning("outbox message %s not sent: %s", outbox_id, _redacted(exc))
+                    log.warning("outbox message %s not sent: %s", outbox_id, _answer(exc))
                     self._record(outbox_id, clock(), exc)
                     continue
                 self._record(outbox_id, clock(), None, outgoing.sequence)
@@ -431,12 +433,17 @@ class Mailer:
                 if msg is not None and msg.claim_token == self.token:
                     self._release(msg)
 
-    def run(self, stop: threading.Event) -> None:
-        """Poll until `stop` is set; a failing database is waited out, never fatal."""
+    def run(
+        self, stop: threading.Event, after_round: Callable[[datetime], None] | None = None
+    ) -> None:
+        """Poll until `stop` is set; a failing database is waited out, never fatal.
+        `after_round` (the heartbeat, the purge) runs after every round that worked."""
         failures = 0
         while not stop.is_set():
             try:
                 claimed = self.run_once(stop=stop)
+                if after_round is not None:
+                    after_round(utcnow())
                 failures = 0
             except Exception:
                 failures += 1
@@ -445,6 +452,16 @@ class Mailer:
                 continue
             if claimed < self.config.batch_size:
                 stop.wait(self.config.poll_seconds)
+
+
+def _answer(exc: Exception) -> str:
+    """The SMTP reply codes of a refusal, for the log: the reply's text may quote the address
+    or the name (the whole text stays on the message row, for reception)."""
+    codes = _REPLY_CODE.findall(str(exc))
+    return " ".join(dict.fromkeys(codes)) or type(exc).__name__
+
+
+_REPLY_CODE = re.compile(r"\b[245]\d\d(?:[ .-][245]\.\d{1,3}\.\d{1,3})?\b")
 
 
 def _redacted(exc: Exception) -> str:

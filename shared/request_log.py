@@ -1,25 +1,29 @@
-"""One JSON line per HTTP request, as plain WSGI middleware (no Flask here).
+"""One log line per HTTP request, and its metrics, as plain WSGI middleware (no Flask here).
 
-The line holds method, path, status, duration and a request id (also sent back as the
-`X-Request-ID` header). Secrets in paths are redacted: feed tokens (`/feeds/<kind>/<token>.ics`),
-clients' booking links (`/b/<access_token>`), any other token-like segment, and anything that
-looks like an e-mail address. Query strings, bodies, headers and client addresses are never
-logged, so no client's personal data reaches the logs.
+The line (shared.logs' format) holds method, path, route, status, duration and a request id
+(also sent back as the `X-Request-ID` header); every other line the request causes carries the
+same id. The request is counted in `clinic_http_requests_total` and timed, by route.
+
+Secrets in paths are redacted: feed tokens (`/feeds/<kind>/<token>.ics`), clients' booking links
+(`/b/<access_token>`), any other token-like segment, and anything that looks like an e-mail
+address. Query strings, bodies, headers and client addresses are never logged, so no client's
+personal data reaches the logs.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
+from shared import logs, metrics
+
 log = logging.getLogger("clinic.requests")
+UNMATCHED = "unmatched"  # the route of a request no URL rule matched (a 404)
+_ROUTE = "clinic.route"
 
 REDACTED = "[redacted]"
 FEED_KINDS = frozenset({"therapist", "room", "clinic", "booking"})
@@ -57,15 +61,6 @@ def _is_secret(segments: list[str], i: int) -> bool:
     return bool(_TOKEN_LIKE.fullmatch(stem))
 
 
-def configure_logging(json_lines: bool = True) -> None:
-    """Send the request log to stderr, one bare line per request (the line is the JSON)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log.handlers[:] = [handler]
-    log.setLevel(logging.INFO)
-    log.propagate = False
-
-
 class RequestLog:
     """Wraps a WSGI app: sets X-Request-ID and logs method, path, status and duration.
 
@@ -91,29 +86,50 @@ class RequestLog:
             return start_response(status, headers, exc_info)
 
         def _write_line() -> None:
-            if not log.isEnabledFor(logging.INFO):
-                return
+            seconds = time.perf_counter() - started
+            status = status_holder.get("status", 500)
+            method = str(environ.get("REQUEST_METHOD", ""))
+            route = _route(environ)
+            metrics.observe_request(self.service, route, method, status, seconds)
             log.info(
-                json.dumps(
-                    {
-                        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                        "service": self.service,
-                        "request_id": request_id,
-                        "method": environ.get("REQUEST_METHOD"),
-                        "path": redact(environ.get("PATH_INFO", "")),
-                        "status": status_holder.get("status", 500),
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    }
-                )
+                "request",
+                extra={
+                    "service": self.service,
+                    "request_id": request_id,
+                    "method": method,
+                    "path": redact(environ.get("PATH_INFO", "")),
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
             )
 
+        # Lines logged while the app runs carry the id; the request's own line, written
+        # once the body is sent, names it itself. Unbound on return, so it never leaks into
+        # a later line of this thread, even when a server never closes the body.
+        token = logs.bind_request_id(request_id)
         try:
             body = self.app(environ, _start)
         except BaseException:
             status_holder["status"] = 500
             _write_line()
             raise
+        finally:
+            logs.reset_request_id(token)
         return _ClosingBody(body, _write_line)
+
+
+def remember_route(environ: dict[str, Any], url_rule: object | None) -> None:
+    """Called by the app once routing is done (a `before_request`): the URL rule that matched,
+    e.g. `/feeds/therapist/<token>.ics`, labels the request's metrics; never the path, which
+    holds tokens and ids."""
+    rule = getattr(url_rule, "rule", None)
+    if rule:
+        environ[_ROUTE] = str(rule)
+
+
+def _route(environ: dict[str, Any]) -> str:
+    return str(environ.get(_ROUTE) or UNMATCHED)
 
 
 class _ClosingBody:

@@ -98,5 +98,5 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-0123456789abcdef0123456789",
         public_base_url="https://clinic.example",
         mail_from="reception@clinic.example",
-        log_json=False,
+        log_format="text",
     )

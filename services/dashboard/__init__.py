@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import flask_sqlalchemy.session
-from flask import Flask
+from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import BytecodeCache
@@ -17,10 +17,11 @@ from jinja2.bccache import Bucket
 from sqlalchemy import orm
 
 import shared.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from shared import logs
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.models import utcnow
-from shared.request_log import RequestLog, configure_logging
+from shared.request_log import RequestLog, remember_route
 
 
 class _SharedBytecode(BytecodeCache):
@@ -73,6 +74,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     clock = config.pop("CLOCK", None) or utcnow
 
     app = Flask(__name__, static_url_path="/assets")
+    # first of the hooks: even a request another hook answers is counted under its route
+    app.before_request(lambda: remember_route(request.environ, request.url_rule))
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=1024 * 1024,
@@ -94,15 +97,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     CSRFProtect(app)
 
-    from services.dashboard import auth, errors, views
+    from services.dashboard import auth, errors, health, views
 
     auth.init_app(app)
+    app.register_blueprint(health.bp)
     errors.register(app)
     views.register(app, _list_orm(app, database))
     _template_helpers(app)
 
-    if settings.log_json:
-        configure_logging()
+    logs.configure("dashboard", settings.log_format)
     app.wsgi_app = RequestLog(app.wsgi_app, "dashboard")  # type: ignore[method-assign]
     return app
 

@@ -143,14 +143,6 @@ def login() -> Any:
     return render_template("dashboard/login.html", form=form), status
 
 
-@bp.route("/healthz")
-def healthz() -> Any:
-    """For load balancers and tests: answers without a log-in, says nothing about the clinic."""
-    if not context.db().ping():
-        return {"status": "database unavailable"}, 503
-    return {"status": "ok"}
-
-
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     logout_user()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from shared.errors import ClinicError, http_status
+
+log = logging.getLogger("clinic.dashboard")
 
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
@@ -48,3 +52,17 @@ def register(app: Flask) -> None:
         status = http_status(exc)
         title = "Not found" if status == 404 else "That was not possible"
         return _page(status, title, exc.message)
+
+    @app.errorhandler(Exception)
+    def failed(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):  # 400, 405, ...: Werkzeug's own answer
+            return exc
+        # shared.logs writes the exception's type and stack with the request id, never its
+        # text: that may quote a client's name or e-mail address (a constraint's DETAIL).
+        log.error("unhandled error", exc_info=exc)
+        return _page(
+            500,
+            "Something went wrong",
+            "The clinic's system could not do that. Nothing was changed; try again, and if it "
+            "happens again tell whoever looks after the system the time it happened.",
+        )

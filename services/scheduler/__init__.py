@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
+from shared import logs
 from shared.config import Settings, load_settings
 from shared.db import Database
-from shared.request_log import RequestLog, configure_logging
+from shared.request_log import RequestLog, remember_route
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,6 +20,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = config or {}
     settings: Settings = config.get("SETTINGS") or load_settings()
     app = Flask(__name__, static_folder=None)
+    # first of the hooks: even a request another hook answers is counted under its route
+    app.before_request(lambda: remember_route(request.environ, request.url_rule))
     from services.scheduler.api import IdConverter
 
     app.url_map.converters["id"] = IdConverter
@@ -50,8 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_optional(app)
     cors.register(app, settings.cors_origins)
 
-    if settings.log_json:
-        configure_logging()
+    logs.configure("scheduler", settings.log_format)
     app.wsgi_app = RequestLog(app.wsgi_app, "scheduler")  # type: ignore[method-assign]
     return app
 

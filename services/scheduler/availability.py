@@ -8,6 +8,7 @@ from services.scheduler import presenters
 from services.scheduler.api import Operation, operation, parse_query
 from services.scheduler.context import db
 from services.scheduler.schemas import AvailabilityQuery, Slots
+from shared import metrics
 from shared.availability import find_availability
 from shared.models import utcnow
 
@@ -27,7 +28,7 @@ bp = Blueprint("availability", __name__, url_prefix="/api/v1")
 )
 def availability() -> Response:
     q = parse_query(AvailabilityQuery)
-    with db().read_statements() as session:
+    with metrics.timed_availability(), db().read_statements() as session:
         found = find_availability(
             session,
             treatment_type_id=q.treatment_type_id,

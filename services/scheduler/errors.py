@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import traceback
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -53,12 +52,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
-        # The exception's text may quote client data (e.g. a constraint's DETAIL): log only
-        # its type, where it happened and the request id.
-        log.error(
-            "unhandled %s (request %s)\n%s",
-            type(exc).__name__,
-            request.environ.get("clinic.request_id", "-"),
-            "".join(traceback.format_tb(exc.__traceback__)),
-        )
+        # shared.logs writes the exception's type and stack with the request id, never its
+        # text: that may quote client data (e.g. a constraint's DETAIL).
+        log.error("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", "Something went wrong on our side")

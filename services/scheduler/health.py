@@ -1,8 +1,9 @@
-"""Liveness and readiness, for load balancers and docker-compose healthchecks.
+"""Liveness, readiness and metrics, for load balancers, compose healthchecks and Prometheus.
 
 `/healthz`: the process answers (no database). `/readyz`: the database answers and its schema
 is not older than this code (a replica started before `clinic db upgrade` finished stays out of
 rotation; a newer schema is fine, since a migration never breaks the code one version back).
+`/metrics`: Prometheus' text (shared.metrics); the proxy keeps it off the public address.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from alembic.util import CommandError
 from flask import Blueprint, Response, jsonify
 
 from services.scheduler.context import db
-from shared import migrate
+from shared import metrics, migrate
 
 bp = Blueprint("health", __name__)
 
@@ -36,6 +37,11 @@ def readyz() -> tuple[Response, int]:
     if problem is not None:
         return _unready("schema_outdated", problem)
     return jsonify(status="ready"), 200
+
+
+@bp.get("/metrics")
+def scrape() -> Response:
+    return Response(metrics.render(db()), content_type=metrics.CONTENT_TYPE)
 
 
 def _unready(code: str, message: str) -> tuple[Response, int]:

@@ -27,11 +27,14 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: Connection) -> None:
+    steps = config.attributes.get("on_version_apply")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # shared.migrate.upgrade/downgrade: told of each revision as it is applied
+        **({"on_version_apply": steps} if steps else {}),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -103,7 +103,7 @@ def test_a_backup_restored_into_a_recreated_database_serves_the_same_bookings_an
         with restored.read() as session:
             row = session.exec(select(Booking).where(Booking.uid == uid)).one()
             assert (row.status, row.access_token) == ("booked", access_token)
-        settings = Settings(database_url=url, secret_key="k" * 40, log_json=False)
+        settings = Settings(database_url=url, secret_key="k" * 40, log_format="text")
         http = create_app({"SETTINGS": settings, "DATABASE": restored}).test_client()
         assert http.get("/readyz").status_code == 200
         feed = http.get(f"/feeds/therapist/{feed_token}.ics")

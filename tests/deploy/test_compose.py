@@ -247,6 +247,20 @@ def test_the_scheduler_healthcheck_probes_liveness_and_readiness() -> None:
     assert [p.rsplit("/", 1)[1] for p in test if p.startswith("http")] == ["healthz", "readyz"]
 
 
+def test_the_dashboard_healthcheck_probes_liveness_and_readiness() -> None:
+    test = DOC["services"]["dashboard"]["healthcheck"]["test"]
+    assert [p.rsplit("/", 1)[1] for p in test if p.startswith("http")] == ["healthz", "readyz"]
+
+
+def test_the_worker_healthcheck_asks_the_worker_for_its_heartbeat() -> None:
+    test = DOC["services"]["worker"]["healthcheck"]["test"]
+    assert test[0] == "CMD"
+    cli._load_extensions()
+    args = cli.build_parser().parse_args(test[2:])
+    assert args.cmd == "worker" and args.check
+    assert args.max_age >= 60  # rounds take about a second; sending a batch, a little longer
+
+
 def test_the_proxy_mounts_the_caddyfile_from_the_repository() -> None:
     mounts = DOC["services"]["proxy"]["volumes"]
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in mounts

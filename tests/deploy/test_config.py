@@ -99,12 +99,37 @@ def test_a_malformed_database_url_is_refused(url: str) -> None:
         ({"MAIL_FROM": "reception"}, "MAIL_FROM"),
         ({"CORS_ORIGINS": "clinic.example"}, "CORS_ORIGINS"),
         ({"LOG_JSON": "sometimes"}, "LOG_JSON"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"IDEMPOTENCY_HOURS": "0"}, "IDEMPOTENCY_HOURS"),
+        ({"OUTBOX_BODY_DAYS": "forever"}, "OUTBOX_BODY_DAYS"),
     ],
 )
 def test_every_malformed_setting_is_refused_with_its_name(
     change: dict[str, str], variable: str
 ) -> None:
     assert variable_of({**PRODUCTION, **change}) == variable
+
+
+@pytest.mark.parametrize(
+    ("env", "log_format"),
+    [
+        ({}, "json"),
+        ({"LOG_FORMAT": "text"}, "text"),
+        ({"LOG_FORMAT": "JSON"}, "json"),
+        ({"LOG_JSON": "false"}, "text"),  # the older variable keeps working
+        ({"LOG_JSON": "true"}, "json"),
+        ({"LOG_JSON": "false", "LOG_FORMAT": "json"}, "json"),  # the newer one wins
+    ],
+)
+def test_logs_are_json_lines_unless_log_format_says_text(
+    env: dict[str, str], log_format: str
+) -> None:
+    assert load_settings({**PRODUCTION, **env}).log_format == log_format
+
+
+def test_retention_defaults_are_48_hours_and_90_days() -> None:
+    settings = load_settings(PRODUCTION)
+    assert (settings.idempotency_hours, settings.outbox_body_days) == (48, 90)
 
 
 def test_smtp_settings_are_read_when_consistent() -> None:

@@ -54,7 +54,9 @@ def test_the_caddyfile_finds_replicas_by_their_service_name_and_keeps_no_access_
     found = {}
     for server in servers:
         assert "logs" not in server  # no access log: URLs hold feed tokens and booking links
-        [route] = server["routes"]
+        hidden, route = server["routes"]
+        assert hidden["match"] == [{"path": ["/metrics"]}]  # metrics stay off the public door
+        assert hidden["handle"][0]["status_code"] == 404
         [proxy] = route["handle"]
         upstreams = proxy["dynamic_upstreams"]
         assert upstreams["source"] == "a"
@@ -68,7 +70,7 @@ def logged(path: Path, request_id: str, timeout: float = 5) -> dict[str, object]
     while True:
         for line in path.read_text().splitlines():
             entry = json.loads(line)
-            if entry["request_id"] == request_id:
+            if entry.get("request_id") == request_id and entry["message"] == "request":
                 return entry  # type: ignore[no-any-return]
         if time.monotonic() > deadline:
             raise AssertionError(f"no log line for request {request_id} in {path}")
@@ -143,6 +145,16 @@ def test_caddy_forwards_to_the_replica_and_hands_back_its_request_id(proxy) -> N
     assert response.headers["X-Request-ID"] == "e2e-proxy-0001"
     entry = logged(app_log, "e2e-proxy-0001")
     assert (entry["path"], entry["status"]) == ("/readyz", 200)
+
+
+def test_metrics_are_not_served_on_the_public_address(proxy) -> None:
+    base, _, app_log, _ = proxy
+
+    through_proxy = requests.get(f"{base}/metrics", timeout=10)
+
+    assert through_proxy.status_code == 404
+    assert "clinic_" not in through_proxy.text
+    assert '"/metrics"' not in app_log.read_text()  # Caddy answered: the replica never saw it
 
 
 def test_with_no_replica_up_caddy_answers_502_and_logs_neither_url_nor_client(proxy) -> None:

@@ -167,7 +167,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             XDG_RUNTIME_DIR=str(tmp),
         )
         migrated = run(argv("migrate"), env)
-        assert "head" in migrated.stdout
+        [*applied, at] = [json.loads(line)["message"] for line in migrated.stderr.splitlines()]
+        assert applied and all(message.startswith("applied ") for message in applied)
+        assert at.startswith("database at head")
         with database.transaction() as session:
             make_clinic(session)
             create_user(session, email=STAFF[0], password=STAFF[1], role="receptionist")
@@ -179,7 +181,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "scheduler-a": (argv("scheduler"), {"SCHEDULER_BIND": f"127.0.0.1:{ports['a']}"}),
             "scheduler-b": (argv("scheduler"), {"SCHEDULER_BIND": f"127.0.0.1:{ports['b']}"}),
             "dashboard": (argv("dashboard"), {"DASHBOARD_BIND": f"127.0.0.1:{ports['dashboard']}"}),
-            "worker": (argv("worker", "--poll", "0.3"), {}),
+            "worker": (
+                argv("worker", "--poll", "0.3", "--heartbeat-file", str(tmp / "heartbeat")),
+                {},
+            ),
         }
         logs: dict[str, Path] = {}
         for name, (cmd, extra) in plan.items():
@@ -303,17 +308,25 @@ def test_the_migration_left_the_schema_current_so_both_replicas_are_ready(stack:
 
 
 @pytest.mark.parametrize(
-    ("service", "target"), [("scheduler", "a"), ("scheduler", "b"), ("dashboard", "dashboard")]
+    ("service", "target"),
+    [("scheduler", "a"), ("scheduler", "b"), ("dashboard", "dashboard"), ("worker", None)],
 )
 def test_the_compose_healthcheck_commands_pass_against_the_running_services(
-    stack: Stack, service: str, target: str
+    stack: Stack, service: str, target: str | None
 ) -> None:
     program, *args = SERVICES[service]["healthcheck"]["test"][1:]
-    port = SERVICES[service]["expose"][0]
-    here = getattr(stack, target).removeprefix("http://")
-    args = [arg.replace(f"127.0.0.1:{port}", here) for arg in args]
+    if target is None:  # the worker: its heartbeat file, where this stack's worker keeps it
+        args += ["--heartbeat-file", str(stack.logs["worker"].with_name("heartbeat"))]
+        env = stack.env
+    else:
+        port = SERVICES[service]["expose"][0]
+        here = getattr(stack, target).removeprefix("http://")
+        args = [arg.replace(f"127.0.0.1:{port}", here) for arg in args]
+        env = None
 
-    done = subprocess.run([str(BIN / program), *args], capture_output=True, timeout=30, check=False)
+    done = subprocess.run(
+        [str(BIN / program), *args], capture_output=True, timeout=30, check=False, env=env
+    )
 
     assert done.returncode == 0, done.stderr
 
@@ -474,29 +487,34 @@ def test_request_logs_are_json_lines_without_tokens_keys_or_client_data(
         lines = stack.logs[name].read_text().splitlines()
         entries = [json.loads(line) for line in lines]  # every line is one JSON object
         assert entries, f"{name} logged nothing"
-        for entry in entries:
+        requests_ = [e for e in entries if e["message"] == "request"]
+        for entry in requests_:
             assert set(entry) == {
                 "ts",
+                "level",
                 "service",
+                "logger",
+                "message",
                 "request_id",
                 "method",
                 "path",
+                "route",
                 "status",
                 "duration_ms",
             }
         assert {e["service"] for e in entries} == {name.split("-")[0]}
     a_paths = {
-        e["path"] for e in map(json.loads, stack.logs["scheduler-a"].read_text().splitlines())
+        e.get("path") for e in map(json.loads, stack.logs["scheduler-a"].read_text().splitlines())
     }
     assert "/feeds/therapist/[redacted].ics" in a_paths
     b_entries = [json.loads(line) for line in stack.logs["scheduler-b"].read_text().splitlines()]
-    assert {"/b/[redacted]", "/feeds/booking/[redacted].ics"} <= {e["path"] for e in b_entries}
-    assert any(e["request_id"] == "deploy-e2e-rid-b" for e in b_entries)
+    assert {"/b/[redacted]", "/feeds/booking/[redacted].ics"} <= {e.get("path") for e in b_entries}
+    assert any(e.get("request_id") == "deploy-e2e-rid-b" for e in b_entries)
 
-    worker_lines = stack.logs["worker"].read_text().splitlines()
-    assert worker_lines[0].startswith("mail worker: sending through 127.0.0.1:")
-    sent = [json.loads(line) for line in worker_lines[1:]]
-    assert any("sent" in entry["message"] for entry in sent)
+    worker = [json.loads(line) for line in stack.logs["worker"].read_text().splitlines()]
+    assert worker[0]["message"].startswith("mail worker: sending through 127.0.0.1:")
+    assert any("sent" in entry["message"] for entry in worker[1:])
+    assert {entry["service"] for entry in worker} == {"worker"}
 
     for name, path in stack.logs.items():
         text = path.read_text()

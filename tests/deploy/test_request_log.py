@@ -1,4 +1,5 @@
-"""The request log: one JSON line per request, secrets redacted, no client data, a request id."""
+"""The request log: one line per request (shared.logs' JSON), secrets redacted, no client data,
+a request id on it and on every other line the request causes, its route counted in metrics."""
 
 from __future__ import annotations
 
@@ -12,21 +13,24 @@ import pytest
 from werkzeug.test import Client
 
 from services.scheduler import create_app
-from shared import booking
+from shared import booking, logs
 from shared.catalog import rotate_feed_token
-from shared.request_log import RequestLog, configure_logging, redact
+from shared.request_log import RequestLog, redact
 from tests.factories import MONDAY, NOW, local, make_clinic
 
 TOKEN = "Zq3v9Xc_Kd2-pL7mWn4rTb8sYh1eJf6a"  # the shape of secrets.token_urlsafe(24)
 
 
 class Lines(logging.Handler):
+    """Lines of the request log as the process writes them (shared.logs' JSON)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.lines: list[str] = []
+        self.setFormatter(logs.formatter("test", "json"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
+        self.lines.append(self.format(record))
 
     def entries(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.lines]
@@ -34,12 +38,14 @@ class Lines(logging.Handler):
 
 @pytest.fixture
 def lines() -> Iterator[Lines]:
-    configure_logging()
     handler = Lines()
     logger = logging.getLogger("clinic.requests")
+    level = logger.level
+    logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 def hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -85,7 +91,20 @@ def test_each_request_is_one_json_line_with_method_path_status_duration_and_requ
 
     assert response.status_code == 200
     [entry] = lines.entries()
-    assert set(entry) == {"ts", "service", "request_id", "method", "path", "status", "duration_ms"}
+    assert set(entry) == {
+        "ts",
+        "level",
+        "service",
+        "logger",
+        "message",
+        "request_id",
+        "method",
+        "path",
+        "route",
+        "status",
+        "duration_ms",
+    }
+    assert (entry["level"], entry["message"], entry["route"]) == ("info", "request", "unmatched")
     assert entry["service"] == "test"
     assert entry["method"] == "GET"
     assert entry["path"] == "/feeds/therapist/[redacted].ics"
@@ -200,6 +219,8 @@ def test_the_scheduler_logs_a_real_feed_and_booking_page_without_their_tokens(
     assert page.status_code == 200
     paths = [entry["path"] for entry in lines.entries()]
     assert paths == ["/feeds/therapist/[redacted].ics", "/b/[redacted]"]
+    routes = [entry["route"] for entry in lines.entries()]
+    assert routes == ["/feeds/<kind>/<token>.ics", "/b/<token>"]
     text = "\n".join(lines.lines)
     for secret in (feed_token, access_token, client_name, client_email):
         assert secret not in text
@@ -225,3 +246,27 @@ def test_database_errors_never_carry_the_querys_parameters(tmp_path) -> None:
     assert "no such table" in str(caught.value)
     assert TOKEN not in str(caught.value)
     assert "Eva Horvat" not in str(caught.value)
+
+
+def test_every_line_a_request_causes_carries_its_request_id_and_no_other_line_does(
+    lines: Lines,
+) -> None:
+    inside = logging.getLogger("clinic.test")
+    inside.setLevel(logging.INFO)
+    inside.addHandler(lines)
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        inside.warning("something inside the request")
+        start_response("200 OK", [])
+        return [b""]
+
+    try:
+        response = Client(RequestLog(app, "test")).get("/", buffered=True)
+        inside.warning("after the request")
+    finally:
+        inside.removeHandler(lines)
+
+    during, request_line, after = lines.entries()
+    assert during["message"] == "something inside the request"
+    assert during["request_id"] == request_line["request_id"] == response.headers["X-Request-ID"]
+    assert "request_id" not in after
