@@ -23,6 +23,7 @@ from shared.db import append_rows
 from shared.directory import get_clinic
 from shared.errors import (
     BookingConflict,
+    ChangedMeanwhile,
     ClientBusy,
     ClinicError,
     InvalidInput,
@@ -153,15 +154,20 @@ def reschedule(
     room_id: int | None = None,
     override_notice: bool = False,
     now: datetime | None = None,
+    expected_sequence: int | None = None,
 ) -> Booking:
     """Move a session in time, to another therapist or to another room.
 
     The therapist stays unless another is named; the room stays if it is free, else the best
-    free suitable room is taken. Raises as `book`, and InvalidTransition for a closed booking.
+    free suitable room is taken. `expected_sequence` is the version the move was based on:
+    checked under the row's lock, in the transaction that writes. Raises as `book`,
+    InvalidTransition for a closed booking, ChangedMeanwhile for a stale version.
     """
     now = _now(now)
     actor = _actor(actor)
+    _version(expected_sequence)
     booking = get_booking(session, booking_id, lock=True)
+    _expect(booking, expected_sequence)
     _refuse(lifecycle.move_refusal(booking, now))
     new_start = booking.start_at if start is None else clinic_time.require_aware(start, "start")
     if new_start == booking.start_at and therapist_id is None and room_id is None:
@@ -212,17 +218,21 @@ def cancel(
     by_client: bool = False,
     now: datetime | None = None,
     tell_client: bool = True,
+    expected_sequence: int | None = None,
 ) -> Booking:
     """Cancel a session; the client's calendar gets a CANCEL (unless `tell_client` is False:
     a course's cancellation tells them once for all its sessions).
 
     A client cancelling themselves must respect the clinic's cancellation notice.
-    Raises NotFound, InvalidTransition, CancellationTooLate.
+    Raises NotFound, InvalidTransition, CancellationTooLate, ChangedMeanwhile (a stale
+    `expected_sequence`).
     """
     now = _now(now)
     actor = _actor(actor)
     reason = validation.text(reason or "", "reason", max_len=1000, required=False)
+    _version(expected_sequence)
     booking = get_booking(session, booking_id, lock=True)
+    _expect(booking, expected_sequence)
     clinic = get_clinic(session)
     _refuse(lifecycle.cancel_refusal(booking, now, by_client=clinic if by_client else None))
     booking.status = BookingStatus.CANCELLED.value
@@ -238,17 +248,41 @@ def cancel(
 
 
 def mark_completed(
-    session: Session, booking_id: int, *, actor: str, now: datetime | None = None
+    session: Session,
+    booking_id: int,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    expected_sequence: int | None = None,
 ) -> Booking:
-    """Raises NotFound, InvalidTransition (not started yet, or not booked)."""
-    return _close(session, booking_id, BookingStatus.COMPLETED, _actor(actor), _now(now))
+    """Raises NotFound, InvalidTransition (not started yet, or not booked), ChangedMeanwhile."""
+    return _close(
+        session,
+        booking_id,
+        BookingStatus.COMPLETED,
+        _actor(actor),
+        _now(now),
+        _version(expected_sequence),
+    )
 
 
 def mark_no_show(
-    session: Session, booking_id: int, *, actor: str, now: datetime | None = None
+    session: Session,
+    booking_id: int,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    expected_sequence: int | None = None,
 ) -> Booking:
-    """Raises NotFound, InvalidTransition (not started yet, or not booked)."""
-    return _close(session, booking_id, BookingStatus.NO_SHOW, _actor(actor), _now(now))
+    """Raises NotFound, InvalidTransition (not started yet, or not booked), ChangedMeanwhile."""
+    return _close(
+        session,
+        booking_id,
+        BookingStatus.NO_SHOW,
+        _actor(actor),
+        _now(now),
+        _version(expected_sequence),
+    )
 
 
 # -- internals -----------------------------------------------------------------------------
@@ -279,10 +313,44 @@ def _now(now: datetime | None) -> datetime:
     return utcnow() if now is None else clinic_time.require_aware(now, "now")
 
 
+CHANGED_MEANWHILE = (
+    "This session was changed by someone else meanwhile, so nothing was changed: "
+    "look at it as it is now and try again"
+)
+
+
+def _version(expected_sequence: int | None) -> int | None:
+    """A version to check a change against (a booking's `sequence`), or None for none."""
+    if expected_sequence is None:
+        return None
+    if (
+        isinstance(expected_sequence, bool)
+        or not isinstance(expected_sequence, int)
+        or not 0 <= expected_sequence <= validation.MAX_ID
+    ):
+        raise InvalidInput(
+            "expected the version the change is based on (the booking's sequence)",
+            field="expected_sequence",
+        )
+    return expected_sequence
+
+
+def _expect(booking: Booking, expected_sequence: int | None) -> None:
+    """Refuses a change based on another version than the locked row's (a lost update)."""
+    if expected_sequence is not None and booking.sequence != expected_sequence:
+        raise ChangedMeanwhile(CHANGED_MEANWHILE, current_version=booking.sequence)
+
+
 def _close(
-    session: Session, booking_id: int, status: BookingStatus, actor: str, now: datetime
+    session: Session,
+    booking_id: int,
+    status: BookingStatus,
+    actor: str,
+    now: datetime,
+    expected_sequence: int | None = None,
 ) -> Booking:
     booking = get_booking(session, booking_id, lock=True)
+    _expect(booking, expected_sequence)
     _refuse(lifecycle.mark_refusal(booking, now, status))
     booking.status = status.value
     booking.sequence += 1

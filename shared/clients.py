@@ -123,7 +123,7 @@ def search_clients(session: Session, q: str, *, limit: int = SEARCH_LIMIT) -> li
         raise InvalidInput("expected text to search for", field="q")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
         raise InvalidInput("must be a whole number from 1 to 100", field="limit")
-    q = q.strip()
+    q = validation.text(q, "q", max_len=200, required=False)
     if len(q) < 2:
         return []
     like = f"%{q.lower()}%"

@@ -10,6 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from shared.errors import InvalidInput
 
 ALLOWED_SLOT_STEPS = (5, 10, 15, 20, 30, 60)
+# Dates and instants the clinic accepts from anyone: beyond these they are typos (and the
+# arithmetic of a day around year 1 or 9999 overflows).
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2199
 
 
 def zone(name: str, field: str = "timezone") -> ZoneInfo:
@@ -31,13 +35,69 @@ def _zone_names() -> set[str]:
     return _ZONES
 
 
+def year_problem(value: date) -> str | None:
+    """Why a date (or a datetime's) is out of the range the clinic accepts, or None."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        return f"must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+    return None
+
+
+def require_date(value: date, field: str) -> date:
+    """A plain date within the accepted years; raises InvalidInput."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInput("expected a date like 2027-03-01", field=field)
+    problem = year_problem(value)
+    if problem:
+        raise InvalidInput(problem, field=field)
+    return value
+
+
 def require_aware(value: datetime, field: str) -> datetime:
-    """UTC copy of an aware datetime; raises InvalidInput for a naive one."""
+    """UTC copy of an aware datetime within the accepted years; raises InvalidInput for a
+    naive one or one out of range."""
     if not isinstance(value, datetime):
         raise InvalidInput("expected a date and time", field=field)
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput("needs a UTC offset or Z (naive times are ambiguous)", field=field)
+    problem = year_problem(value)
+    if problem:
+        raise InvalidInput(problem, field=field)
     return value.astimezone(UTC)
+
+
+def wall_instant(day: date, at: time, tz: ZoneInfo, field: str) -> datetime:
+    """The UTC instant of a wall-clock time someone typed. A time the clocks skip (spring)
+    is refused naming the jump; one they show twice (autumn) is its first occurrence, and
+    `fmt_local` shows which with its offset. Raises InvalidInput."""
+    require_date(day, field)
+    instant = local_to_utc(day, at, tz)
+    wall = datetime.combine(day, at.replace(tzinfo=None, fold=0))
+    if instant.astimezone(tz).replace(tzinfo=None) != wall:
+        jumps_at = (instant - timedelta(seconds=1)).astimezone(tz) + timedelta(seconds=1)
+        first = instant.astimezone(tz)
+        raise InvalidInput(
+            f"{at:%H:%M} does not exist on {day:%a %d %b %Y}: clocks go forward at "
+            f"{jumps_at:%H:%M}; {first:%H:%M} is the first time that day",
+            field=field,
+        )
+    return instant
+
+
+def is_ambiguous(instant: datetime, tz: ZoneInfo) -> bool:
+    """Whether the clinic's clocks show this instant's wall time twice (autumn)."""
+    local = instant.astimezone(tz)
+    twin = local.replace(tzinfo=None).replace(tzinfo=tz, fold=1 - local.fold)
+    return twin.utcoffset() != local.utcoffset()
+
+
+def hm(instant: datetime, tz: ZoneInfo) -> str:
+    """'14:30' in the clinic's time; a wall time the clocks show twice carries its offset,
+    '02:30 (+02:00)', so the hour the clocks go back reads unambiguously."""
+    local = instant.astimezone(tz)
+    if not is_ambiguous(instant, tz):
+        return f"{local:%H:%M}"
+    offset = local.strftime("%z")
+    return f"{local:%H:%M} ({offset[:3]}:{offset[3:]})"
 
 
 @lru_cache(maxsize=16384)
@@ -125,7 +185,7 @@ def grid_between(lo: datetime, hi: datetime, tz: ZoneInfo, step_minutes: int) ->
 
 def fmt_local(instant: datetime, tz: ZoneInfo, with_date: bool = False) -> str:
     local = instant.astimezone(tz)
-    return local.strftime("%a %d %b %Y %H:%M" if with_date else "%H:%M")
+    return f"{local:%a %d %b %Y} {hm(instant, tz)}" if with_date else hm(instant, tz)
 
 
 def fmt_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:

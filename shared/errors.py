@@ -10,6 +10,8 @@ from __future__ import annotations
 
 class ClinicError(Exception):
     code = "clinic_error"
+    # Seconds after which trying again may succeed; the edges send it as `Retry-After`.
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -133,11 +135,44 @@ class IdempotencyMismatch(InvalidInput):
     code = "idempotency_key_reused"
 
 
+class ChangedMeanwhile(ClinicError):
+    """The booking changed after the version a change was based on (someone else moved,
+    cancelled or marked it meanwhile); nothing was written. `current_version` is its version."""
+
+    code = "changed_meanwhile"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, current_version: int | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.current_version = current_version
+
+
+class TooManyAttempts(ClinicError):
+    """Too many failed log-ins or key checks from here or for this account: wait and retry."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int = 60, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))
+
+
+class DatabaseUnavailable(ClinicError):
+    """The database cannot be reached just now (down, restarting, overloaded): retryable."""
+
+    code = "database_unavailable"
+    retry_after = 5
+
+
 _HTTP_STATUS: tuple[tuple[type[ClinicError], int], ...] = (
     (Forbidden, 403),
     (AuthError, 401),
     (NotFound, 404),
     (Conflict, 409),
+    (ChangedMeanwhile, 412),
+    (TooManyAttempts, 429),
+    (DatabaseUnavailable, 503),
 )
 
 

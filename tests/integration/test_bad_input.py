@@ -7,7 +7,7 @@ caller might: a refusal must leave nothing behind even then (tests/integration/c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -29,6 +29,8 @@ from tests.factories import MONDAY, NOW, TZ, local, make_clinic
 from tests.integration.conftest import assert_writes_nothing
 
 NAIVE = datetime(2027, 3, 1, 10, 0)
+YEAR_1 = datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+YEAR_9999 = datetime(9999, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-1)))
 
 
 @dataclass
@@ -254,6 +256,30 @@ CASES = [
         "notes",
         lambda s, i: book(s, **booking_args(i, notes="x" * 5001)),
     ),
+    Case(
+        "book notes with a NUL",
+        InvalidInput,
+        "notes",
+        lambda s, i: book(s, **booking_args(i, notes="allergic\x00")),
+    ),
+    Case(
+        "book in year 1",
+        InvalidInput,
+        "start",
+        lambda s, i: book(s, **booking_args(i, start=YEAR_1)),
+    ),
+    Case(
+        "book in year 9999",
+        InvalidInput,
+        "start",
+        lambda s, i: book(s, **booking_args(i, start=YEAR_9999)),
+    ),
+    Case(
+        "book a client id beyond the database",
+        InvalidInput,
+        "client_id",
+        lambda s, i: book(s, **booking_args(i, client_id=99_999_999_999)),
+    ),
     # -- reschedule ---------------------------------------------------------------------------
     Case(
         "reschedule unknown booking",
@@ -309,6 +335,26 @@ CASES = [
         "room_id",
         lambda s, i: reschedule(s, i.live, actor="r", room_id=999, now=NOW),
     ),
+    Case(
+        "reschedule from a version that is no version",
+        InvalidInput,
+        "expected_sequence",
+        lambda s, i: reschedule(
+            s, i.live, actor="r", start=local(MONDAY, "14:00"), now=NOW, expected_sequence=-1
+        ),
+    ),
+    Case(
+        "reschedule to year 1",
+        InvalidInput,
+        "start",
+        lambda s, i: reschedule(s, i.live, actor="r", start=YEAR_1, now=NOW),
+    ),
+    Case(
+        "reschedule to year 9999",
+        InvalidInput,
+        "start",
+        lambda s, i: reschedule(s, i.live, actor="r", start=YEAR_9999, now=NOW),
+    ),
     # -- cancel, complete, no-show ----------------------------------------------------------
     Case(
         "cancel unknown booking",
@@ -327,6 +373,18 @@ CASES = [
         InvalidInput,
         "reason",
         lambda s, i: cancel(s, i.live, actor="r", reason="x" * 1001, now=NOW),
+    ),
+    Case(
+        "cancel reason with a NUL",
+        InvalidInput,
+        "reason",
+        lambda s, i: cancel(s, i.live, actor="r", reason="ill\x00", now=NOW),
+    ),
+    Case(
+        "cancel from a version that is no version",
+        InvalidInput,
+        "expected_sequence",
+        lambda s, i: cancel(s, i.live, actor="r", now=NOW, expected_sequence=True),
     ),
     Case(
         "cancel without actor",
@@ -374,6 +432,12 @@ CASES = [
         lambda s, i: mark_no_show(s, i.live, actor="r", now=NAIVE),
     ),
     Case("get booking id None", InvalidInput, "booking_id", lambda s, i: get_booking(s, None)),
+    Case(
+        "get booking id beyond the database",
+        InvalidInput,
+        "booking_id",
+        lambda s, i: get_booking(s, 99_999_999_999),
+    ),
     # -- availability ---------------------------------------------------------------------
     Case(
         "slots end before start",
@@ -1003,6 +1067,42 @@ CASES = [
     ),
     # -- clients -----------------------------------------------------------------------------
     Case(
+        "client name with a line separator U+2028",
+        InvalidInput,
+        "name",
+        lambda s, i: clients.create_client(s, name="Nina\u2028Horvat"),
+    ),
+    Case(
+        "client name with a next-line U+0085",
+        InvalidInput,
+        "name",
+        lambda s, i: clients.create_client(s, name="Nina\x85Horvat"),
+    ),
+    Case(
+        "client name with a vertical tab",
+        InvalidInput,
+        "name",
+        lambda s, i: clients.create_client(s, name="Nina\x0bHorvat"),
+    ),
+    Case(
+        "client name with a paragraph separator U+2029",
+        InvalidInput,
+        "name",
+        lambda s, i: clients.create_client(s, name="Nina\u2029Horvat"),
+    ),
+    Case(
+        "therapist name with a line separator",
+        InvalidInput,
+        "name",
+        lambda s, i: catalog.save_therapist(s, **therapist_args(name="Mei\u2028Lin")),
+    ),
+    Case(
+        "room name with a control character",
+        InvalidInput,
+        "name",
+        lambda s, i: catalog.save_room(s, name="Room\x1b[31m 4"),
+    ),
+    Case(
         "client invalid e-mail",
         InvalidInput,
         "email",
@@ -1088,6 +1188,12 @@ CASES = [
         InvalidInput,
         "q",
         lambda s, i: clients.search_clients(s, 386),
+    ),
+    Case(
+        "search clients for a NUL",
+        InvalidInput,
+        "q",
+        lambda s, i: clients.search_clients(s, "ev\x00a"),
     ),
     Case(
         "search clients with no limit",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -166,3 +166,51 @@ def test_the_grid_goes_straight_over_the_day_samoa_skipped():
     day_before = datetime(2011, 12, 30, 9, tzinfo=UTC)  # 23:00 on the 29th, local
     grid = clinic_time.grid_between(day_before, day_before + timedelta(hours=2), apia, 60)
     assert [g.astimezone(apia).strftime("%d %H:%M") for g in grid] == ["29 23:00", "31 00:00"]
+
+
+@pytest.mark.parametrize("at", ["02:00", "02:30", "02:59"])
+def test_a_typed_time_the_clocks_skip_in_spring_is_refused_naming_the_jump(at):
+    with pytest.raises(InvalidInput) as refused:
+        clinic_time.wall_instant(SPRING, time.fromisoformat(at), LJ, "time")
+    assert refused.value.field == "time"
+    assert refused.value.message == (
+        f"{at} does not exist on Sun 28 Mar 2027: clocks go forward at 02:00; "
+        "03:00 is the first time that day"
+    )
+
+
+def test_a_typed_time_that_exists_is_its_instant_and_an_autumn_twin_is_the_first():
+    assert clinic_time.wall_instant(SPRING, time(3), LJ, "time") == utc(2027, 3, 28, 1)
+    assert clinic_time.wall_instant(AUTUMN, time(2, 30), LJ, "time") == utc(2027, 10, 31, 0, 30)
+
+
+def test_the_hour_shown_twice_in_autumn_is_printed_with_its_offset():
+    first = utc(2027, 10, 31, 0, 30)  # 02:30 CEST
+    assert clinic_time.fmt_span(first, first + timedelta(minutes=45), LJ) == (
+        "Sun 31 Oct 2027 02:30 (+02:00)-02:15 (+01:00)"
+    )
+    assert clinic_time.hm(utc(2027, 10, 31, 8), LJ) == "09:00"
+    assert clinic_time.fmt_local(utc(2027, 3, 28, 1), LJ, with_date=True) == "Sun 28 Mar 2027 03:00"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-1))),
+        datetime(1899, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(2200, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_instants_outside_the_years_the_clinic_accepts_are_refused_naming_the_field(value):
+    with pytest.raises(InvalidInput) as refused:
+        clinic_time.require_aware(value, "start")
+    assert refused.value.field == "start"
+    assert "between the years 1900 and 2199" in refused.value.message
+
+
+def test_the_first_and_last_accepted_days_are_accepted():
+    assert clinic_time.require_date(date(1900, 1, 1), "start") == date(1900, 1, 1)
+    assert clinic_time.require_aware(datetime(2199, 12, 31, 23, tzinfo=UTC), "start")
+    with pytest.raises(InvalidInput):
+        clinic_time.require_date(date(9999, 12, 31), "end")
