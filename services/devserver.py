@@ -68,6 +68,8 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
     database.dispose()
 
     env = dict(os.environ)
+    if "LOG_FORMAT" not in env and "LOG_JSON" not in env:
+        env["LOG_FORMAT"] = "text"  # a person reads these; production keeps JSON
     if not settings.smtp_host:
         env.setdefault("SMTP_HOST", "127.0.0.1")
         env.setdefault("SMTP_PORT", "8025")

@@ -51,19 +51,7 @@ def backup(database_url: str, target: Path, progress: Progress | None = None) ->
     try:
         source.execute("BEGIN")  # one snapshot for the whole copy: writers go on in the WAL
         revision = _revision(source)
-        dest = sqlite3.connect(partial)
-        try:
-            source.backup(
-                dest,
-                pages=PAGES_PER_STEP,
-                progress=(lambda _s, left, total: progress(total - left, total))
-                if progress
-                else None,
-            )
-            _check(dest)
-            pages = int(dest.execute("PRAGMA page_count").fetchone()[0])
-        finally:
-            dest.close()
+        pages = _copy(source, partial, progress)
         source.execute("COMMIT")
     finally:
         source.close()
@@ -89,22 +77,22 @@ def restore(
                 field="replace",
             )
         target_path.parent.mkdir(parents=True, exist_ok=True)
-        dest = sqlite3.connect(target_path, timeout=30)
-        try:
-            source.backup(
-                dest,
-                pages=PAGES_PER_STEP,
-                progress=(lambda _s, left, total: progress(total - left, total))
-                if progress
-                else None,
-            )
-            _check(dest)
-            pages = int(dest.execute("PRAGMA page_count").fetchone()[0])
-        finally:
-            dest.close()
+        pages = _copy(source, target_path, progress)
     finally:
         source.close()
     return BackupInfo(target_path, pages, target_path.stat().st_size, revision)
+
+
+def _copy(source: sqlite3.Connection, target: Path, progress: Progress | None) -> int:
+    """Copy page by page (the target's lock held throughout), check it; pages copied."""
+    dest = sqlite3.connect(target, timeout=30)
+    try:
+        told = (lambda _s, left, total: progress(total - left, total)) if progress else None
+        source.backup(dest, pages=PAGES_PER_STEP, progress=told)
+        _check(dest)
+        return int(dest.execute("PRAGMA page_count").fetchone()[0])
+    finally:
+        dest.close()
 
 
 def _revision(conn: sqlite3.Connection) -> str:

@@ -7,7 +7,7 @@ it off the public address.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 
 from services.dashboard import context
 from shared import metrics
@@ -15,18 +15,17 @@ from shared import metrics
 bp = Blueprint("health", __name__)
 
 
-@bp.get("/healthz")
-def healthz() -> Response:
-    return jsonify(status="ok")
-
-
-@bp.get("/readyz")
-def readyz() -> tuple[Response, int]:
-    if not context.db().ping():
-        return jsonify(status="database unavailable"), 503
-    return jsonify(status="ready"), 200
-
-
 @bp.get("/metrics")
 def scrape() -> Response:
     return Response(metrics.render(context.db()), content_type=metrics.CONTENT_TYPE)
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[dict[str, str], int]:
+    up = context.db().ping()
+    return {"status": "ready" if up else "database unavailable"}, 200 if up else 503
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}

@@ -33,8 +33,11 @@ from tests.deploy.test_replicas_e2e import (
     argv,
     drop_database,
     fresh_database,
+    insecure,
+    log_in,
     run,
     slots,
+    start_all,
     stop_group,
 )
 from tests.e2e.processes import BIN, ROOT, free_port, service_env, wait_until_up
@@ -172,16 +175,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 {},
             ),
         }
-        for name, (cmd, extra) in plan.items():
-            with logs[name].open("wb") as out:
-                procs[name] = subprocess.Popen(
-                    cmd,
-                    cwd=ROOT,
-                    env={**env, **extra},
-                    stdout=out,
-                    stderr=out,
-                    start_new_session=True,
-                )
+        started, _ = start_all({n: (c, {**env, **e}) for n, (c, e) in plan.items()}, tmp)
+        procs.update(started)
         bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         wait_until_up(bases["scheduler"] + "/readyz", procs["scheduler"], timeout=60)
         wait_until_up(bases["dashboard"] + "/readyz", procs["dashboard"], timeout=60)
@@ -318,23 +313,10 @@ def test_no_process_logs_a_clients_name_or_address_even_through_errors(stack: St
     assert book(stack, BREAKS, breaks_slot).status_code == 201
     # The dashboard: saving a client the database refuses -> the 500 page.
     with requests.Session() as http:
-        form = http.get(f"{stack.dashboard}/login", timeout=10)
-        for cookie in http.cookies:
-            cookie.secure = False
-        [csrf] = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', form.text)
-        logged_in = http.post(
-            f"{stack.dashboard}/login",
-            data={"email": STAFF[0], "password": STAFF[1], "csrf_token": csrf},
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert logged_in.status_code == 302
-        for cookie in http.cookies:
-            cookie.secure = False
+        log_in(http, stack.dashboard, STAFF)
         new = http.get(f"{stack.dashboard}/clients/new/", timeout=10)
         csrf = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', new.text)[0]
-        for cookie in http.cookies:  # production marks it Secure; this is plain HTTP
-            cookie.secure = False
+        insecure(http)
         saved = http.post(
             f"{stack.dashboard}/clients/new/",
             data={**TYPED, "phone": POISON_PHONE, "notes": "", "csrf_token": csrf},

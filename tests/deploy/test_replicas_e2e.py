@@ -38,6 +38,7 @@ from shared.accounts import create_user
 from shared.db import Database
 from shared.models import Booking, Client, Clinic, Room, Therapist
 from tests.deploy.compose import command, compose
+from tests.deploy.test_request_log import REQUEST_LINE
 from tests.e2e.processes import BIN, ROOT, free_port, service_env, wait_until_up
 from tests.factories import make_clinic
 
@@ -134,6 +135,21 @@ def drop_database(admin: str, url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def start_all(
+    plan: dict[str, tuple[list[str], dict[str, str]]], folder: Path
+) -> tuple[dict[str, subprocess.Popen[bytes]], dict[str, Path]]:
+    """Start each (command, environment) in its own process group, output to folder/NAME.log."""
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    logs: dict[str, Path] = {}
+    for name, (cmd, env) in plan.items():
+        logs[name] = folder / f"{name}.log"
+        with logs[name].open("wb") as out:
+            procs[name] = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+            )
+    return procs, logs
+
+
 def stop_group(proc: subprocess.Popen[bytes], timeout: float = 20) -> int:
     """SIGTERM to the process group (gunicorn's master and workers), then wait."""
     if proc.poll() is None:
@@ -156,7 +172,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     procs: dict[str, subprocess.Popen[bytes]] = {}
-    outs = []
     database = Database(url)
     try:
         env = service_env(
@@ -186,19 +201,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 {},
             ),
         }
-        logs: dict[str, Path] = {}
-        for name, (cmd, extra) in plan.items():
-            logs[name] = tmp / f"{name}.log"
-            out = logs[name].open("wb")
-            outs.append(out)
-            procs[name] = subprocess.Popen(
-                cmd,
-                cwd=ROOT,
-                env={**env, "SCHEDULER_WORKERS": "2", "DASHBOARD_WORKERS": "1", **extra},
-                stdout=out,
-                stderr=out,
-                start_new_session=True,
-            )
+        extra = {"SCHEDULER_WORKERS": "2", "DASHBOARD_WORKERS": "1"}
+        started, logs = start_all(
+            {n: (c, {**env, **extra, **e}) for n, (c, e) in plan.items()}, tmp
+        )
+        procs.update(started)
         bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         wait_until_up(bases["a"] + "/readyz", procs["scheduler-a"], timeout=60)
         wait_until_up(bases["b"] + "/readyz", procs["scheduler-b"], timeout=60)
@@ -220,8 +227,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for proc in procs.values():
             if proc.poll() is None:
                 stop_group(proc)
-        for out in outs:
-            out.close()
         database.dispose()
         smtp.stop()
         drop_database(admin, url)
@@ -435,19 +440,24 @@ def insecure(http: requests.Session) -> None:
         cookie.secure = False
 
 
+def log_in(http: requests.Session, dashboard: str, staff: tuple[str, str]) -> None:
+    """Log in to the dashboard as `staff` (e-mail, password)."""
+    form = http.get(f"{dashboard}/login", timeout=10)
+    insecure(http)
+    [csrf] = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', form.text)
+    login = http.post(
+        f"{dashboard}/login",
+        data={"email": staff[0], "password": staff[1], "csrf_token": csrf},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert login.status_code == 302, login.text
+    insecure(http)
+
+
 def test_the_dashboard_shows_the_booking_made_through_the_api(stack: Stack, booked: Booked) -> None:
     with requests.Session() as http:
-        form = http.get(f"{stack.dashboard}/login", timeout=10)
-        insecure(http)
-        [csrf] = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', form.text)
-        login = http.post(
-            f"{stack.dashboard}/login",
-            data={"email": STAFF[0], "password": STAFF[1], "csrf_token": csrf},
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert login.status_code == 302, login.text
-        insecure(http)
+        log_in(http, stack.dashboard, STAFF)
         start = datetime.fromisoformat(booked.booking["start"])
         day = start.astimezone(ZoneInfo("Europe/Ljubljana")).date()
         page = http.get(f"{stack.dashboard}/", params={"date": day.isoformat()}, timeout=10)
@@ -488,20 +498,7 @@ def test_request_logs_are_json_lines_without_tokens_keys_or_client_data(
         entries = [json.loads(line) for line in lines]  # every line is one JSON object
         assert entries, f"{name} logged nothing"
         requests_ = [e for e in entries if e["message"] == "request"]
-        for entry in requests_:
-            assert set(entry) == {
-                "ts",
-                "level",
-                "service",
-                "logger",
-                "message",
-                "request_id",
-                "method",
-                "path",
-                "route",
-                "status",
-                "duration_ms",
-            }
+        assert all(set(entry) == REQUEST_LINE for entry in requests_)
         assert {e["service"] for e in entries} == {name.split("-")[0]}
     a_paths = {
         e.get("path") for e in map(json.loads, stack.logs["scheduler-a"].read_text().splitlines())

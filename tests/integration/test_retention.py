@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
@@ -22,7 +24,8 @@ from shared.models import (
     OutboxMessage,
     WorkerHeartbeat,
 )
-from tests.factories import MONDAY, NOW, local, make_clinic
+from shared.models.types import pk
+from tests.factories import MONDAY, NOW, local
 
 POLICY = retention.RetentionPolicy()  # 48 hours, 90 days, a week
 # Long after MONDAY's sessions: their messages are old and the sessions over.
@@ -56,41 +59,28 @@ def table_counts(session: Session) -> dict[str, int]:
     }
 
 
-def world(db: Database) -> dict[str, Any]:
+@pytest.fixture
+def world(db: Database, clinic: Any, booker: Callable[..., Booking]) -> dict[str, int]:
     """Two bookings on MONDAY (one moved), their messages sent long ago, one booking far
     ahead whose invitation was sent just as long ago, idempotency records old and fresh, and
     two workers' heartbeats, one silent for weeks."""
+    past = booker("10:00", treatment=clinic.consult)
     with db.transaction() as session:
-        clinic = make_clinic(session)
-        past = booking.book(
-            session,
-            treatment_type_id=clinic.consult.id,
-            start=local(MONDAY, "10:00"),
-            client_id=clinic.client.id,
-            actor="test",
-            now=NOW,
-        )
         booking.reschedule(session, past.id, start=local(MONDAY, "11:00"), actor="t", now=NOW)
         send_everything(session, NOW)
-        ahead = booking.book(
-            session,
-            treatment_type_id=clinic.consult.id,
-            start=local(MONDAY, "10:00") + timedelta(weeks=50),
-            client_id=clinic.other_client.id,
-            actor="test",
-            now=NOW,
-        )
+    far = MONDAY + timedelta(weeks=50)
+    ahead = booker("10:00", day=far, treatment=clinic.consult, client_id=clinic.other_client.id)
+    with db.transaction() as session:
         send_everything(session, NOW)  # its invitation too, as long ago
         key, _ = create_api_key(session, "website")
         remember(session, key.id, "old-order", timedelta(hours=49))
         remember(session, key.id, "fresh-order", timedelta(hours=47))
     Heartbeat(db, name="gone:1").beat(LATER - timedelta(days=8))
     Heartbeat(db, name="alive:2").beat(LATER - timedelta(seconds=5))
-    return {"past": past.id, "ahead": ahead.id}
+    return {"past": pk(past.id), "ahead": pk(ahead.id)}
 
 
-def test_a_dry_run_says_what_would_go_and_changes_nothing(db) -> None:
-    world(db)
+def test_a_dry_run_says_what_would_go_and_changes_nothing(db, world) -> None:
     with db.read() as session:
         before = table_counts(session)
 
@@ -105,8 +95,8 @@ def test_a_dry_run_says_what_would_go_and_changes_nothing(db) -> None:
         assert session.exec(select(func.count()).select_from(IdempotencyRecord)).one() == 2
 
 
-def test_purge_deletes_expired_records_and_empties_old_bodies_and_keeps_the_rest(db) -> None:
-    ids = world(db)
+def test_purge_deletes_expired_records_and_empties_old_bodies_and_keeps_the_rest(db, world) -> None:
+    ids = world
     with db.read() as session:
         before = table_counts(session)
         would = retention.purge(session, POLICY, LATER, dry_run=True)
@@ -141,8 +131,7 @@ def test_purge_deletes_expired_records_and_empties_old_bodies_and_keeps_the_rest
         assert retention.purge(session, POLICY, LATER).total == 0
 
 
-def test_pending_messages_keep_their_body_however_old(db) -> None:
-    world(db)
+def test_pending_messages_keep_their_body_however_old(db, world) -> None:
     with db.transaction() as session:
         session.execute(
             update(OutboxMessage)
