@@ -5,7 +5,6 @@ that the two agree.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
 import subprocess
@@ -27,6 +26,7 @@ from shared.db import Database
 from shared.models import Booking
 from shared.models.types import utcnow
 from tests.factories import TZ, Clinic, make_clinic
+from tests.node_packages import npm_ci
 
 ICALJS = Path(__file__).parent / "icaljs"
 
@@ -35,17 +35,7 @@ ICALJS = Path(__file__).parent / "icaljs"
 
 
 def _install_icaljs() -> None:
-    """`npm ci` into tests/feeds/icaljs once (a file lock keeps parallel workers apart)."""
-    with open(ICALJS / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (ICALJS / "node_modules" / "ical.js" / "package.json").exists():
-            return
-        command = ["npm", "ci", "--no-audit", "--no-fund"]
-        if not (ICALJS / "package-lock.json").exists():
-            command[1] = "install"
-        done = subprocess.run(command, cwd=ICALJS, capture_output=True, text=True, timeout=300)
-        if done.returncode != 0:
-            raise RuntimeError(f"npm could not install ical.js:\n{done.stdout}\n{done.stderr}")
+    npm_ci(ICALJS, "ical.js")
 
 
 @pytest.fixture(scope="session")

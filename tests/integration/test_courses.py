@@ -171,16 +171,7 @@ def test_each_kind_of_clash_is_marked_with_its_reason_and_offers_alternatives_th
             if i + 1 < len(found.sessions):
                 assert alt.start < found.sessions[i + 1].start
             # Every alternative books, beside every free session of the plan.
-            with pytest.raises(_RolledBack), db.transaction() as session:
-                book_course(
-                    session,
-                    treatment_type_id=crowded.facial.id,
-                    client_id=crowded.client.id,
-                    sessions=[SessionChoice(start=s) for s in sorted([*free, alt.start])],
-                    actor="reception",
-                    now=NOW,
-                )
-                raise _RolledBack
+            assert_books(db, crowded, sorted([*free, alt.start]))
     # Anna away on Monday: the same time on the next day comes first.
     assert clashes[1].alternatives[0].start == week(1, "10:00") + timedelta(days=1)
     # The receptionist takes the first alternative of each clash, and the course books.
@@ -191,6 +182,21 @@ def test_each_kind_of_clash_is_marked_with_its_reason_and_offers_alternatives_th
 
 class _RolledBack(Exception):
     pass
+
+
+def assert_books(db, clinic, starts) -> None:
+    """A course at these times books (and is rolled back, to try the next)."""
+    with pytest.raises(_RolledBack), db.transaction() as session:
+        made = book_course(
+            session,
+            treatment_type_id=clinic.facial.id,
+            client_id=clinic.client.id,
+            sessions=[SessionChoice(start=s) for s in starts],
+            actor="reception",
+            now=NOW,
+        )
+        assert len(made.sessions) == len(starts)
+        raise _RolledBack
 
 
 def test_with_any_therapist_the_course_stays_with_the_one_free_most_and_takes_another_when_not(
@@ -418,14 +424,4 @@ def test_when_the_same_time_is_taken_all_week_the_nearest_other_free_times_are_o
     assert nearest.astimezone(TZ).date() == (MONDAY + timedelta(weeks=1))  # the same Monday
     assert nearest.astimezone(TZ).time() in (time(11, 30), time(8, 30))
     for alt in clash.alternatives:
-        chosen = [found.sessions[0].start, alt.start, found.sessions[2].start]
-        with pytest.raises(_RolledBack), db.transaction() as session:
-            book_course(
-                session,
-                treatment_type_id=clinic.facial.id,
-                client_id=clinic.client.id,
-                sessions=[SessionChoice(start=s) for s in chosen],
-                actor="reception",
-                now=NOW,
-            )
-            raise _RolledBack
+        assert_books(db, clinic, [found.sessions[0].start, alt.start, found.sessions[2].start])

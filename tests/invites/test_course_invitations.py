@@ -28,6 +28,19 @@ def _calendar_mails(smtp: SmtpServer, seen: int) -> list:
     ]
 
 
+def _book(db: Database, clinic, starts: list[datetime]) -> tuple[int, list[int]]:
+    with db.transaction() as session:
+        made = book_course(
+            session,
+            treatment_type_id=clinic.facial.id,
+            client_id=clinic.client.id,
+            sessions=[SessionChoice(start=s) for s in starts],
+            actor="reception",
+            now=NOW,
+        )
+        return made.course.id, [b.id for b in made.sessions]  # type: ignore[return-value]
+
+
 def _booked(db: Database, course_id: int) -> dict[str, tuple[datetime, datetime]]:
     """What the client's calendar must show: every session of the course still on."""
     with db.read() as session:
@@ -60,17 +73,7 @@ def test_a_course_reaches_the_clients_calendar_in_one_email_and_each_change_only
         assert read["icaljs"].events == read["nodeical"].events == read["libical"].events
 
     starts = [local(FIRST + timedelta(weeks=w), "10:00") for w in range(10)]
-    with db.transaction() as session:
-        made = book_course(
-            session,
-            treatment_type_id=clinic.facial.id,
-            client_id=clinic.client.id,
-            sessions=[SessionChoice(start=s) for s in starts],
-            actor="reception",
-            now=NOW,
-        )
-        course_id = made.course.id
-        ids = [b.id for b in made.sessions]
+    course_id, ids = _book(db, clinic, starts)
     seen = len(smtp.inbox.messages())
     deliver(NOW, 10, "REQUEST")
     assert len(smtp.inbox.messages()) == seen + 1  # one e-mail for the whole course
@@ -115,16 +118,7 @@ def test_a_session_moved_before_the_course_invitation_is_sent_arrives_once_at_it
     db, clinic, smtp: SmtpServer, mailer: Mailer
 ):
     starts = [local(FIRST + timedelta(weeks=w), "10:00") for w in range(4)]
-    with db.transaction() as session:
-        made = book_course(
-            session,
-            treatment_type_id=clinic.facial.id,
-            client_id=clinic.client.id,
-            sessions=[SessionChoice(start=s) for s in starts],
-            actor="reception",
-            now=NOW,
-        )
-        ids = [b.id for b in made.sessions]
+    _, ids = _book(db, clinic, starts)
     moved = starts[1] + timedelta(hours=4)
     with db.transaction() as session:
         booking.reschedule(session, ids[1], start=moved, actor="reception", now=NOW)

@@ -129,15 +129,7 @@ class BookView(SecureView):
         form.room_id.choices = opts([("", "Any suitable room")] + [(r.id, r.name) for r in rooms])
 
     def _client(self, form: BookForm) -> Client | None:
-        """The client picked in the search box, if any (an unknown one counts as none)."""
-        raw = (form.client_id.data or "").strip()
-        if not raw.isdigit():
-            return None
-        try:
-            with context.db().read() as s:
-                return clients.get_client(s, int(raw))
-        except ClinicError:
-            return None
+        return chosen_client(form.client_id.data)
 
     def _page(self, form: BookForm) -> dict[str, Any]:
         clinic = context.clinic()
@@ -275,6 +267,18 @@ class BookView(SecureView):
             start = clinic_time.local_to_utc(form.date.data, form.time.data, context.tz())
             return start, form.therapist_id.data, form.room_id.data
         raise InvalidInput("pick one of the free times, or enter a time", field="slot")
+
+
+def chosen_client(raw: str | None) -> Client | None:
+    """The client picked in a search box, if any (an unknown one counts as none)."""
+    raw = (raw or "").strip()
+    if not raw.isdigit():
+        return None
+    try:
+        with context.db().read() as s:
+            return clients.get_client(s, int(raw))
+    except ClinicError:
+        return None
 
 
 def _shift(day: date | None, days: int) -> str:

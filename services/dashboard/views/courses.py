@@ -28,12 +28,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from services.dashboard import context
 from services.dashboard.views.base import SecureView
+from services.dashboard.views.book import chosen_client
 from services.dashboard.views.forms import DateField, OptionalIdSelect, TimeField, near_today, opts
 from shared import clients, clinic_time, courses, directory
 from shared.course_plan import MAX_SESSIONS, MIN_SESSIONS, WEEKDAYS, parse_rhythm
 from shared.course_queries import CourseView, course_view
 from shared.errors import ClinicError, InvalidInput
-from shared.models import Client
 
 RHYTHMS = [
     ("1w", "Every week"),
@@ -162,19 +162,9 @@ class CourseViews(SecureView):
             [("", "Any qualified therapist")] + [(t.id, t.name) for t in therapists]
         )
 
-    def _client(self, raw: str | None) -> Client | None:
-        raw = (raw or "").strip()
-        if not raw.isdigit():
-            return None
-        try:
-            with context.db().read() as s:
-                return clients.get_client(s, int(raw))
-        except ClinicError:
-            return None
-
     def _page(self, form: PlanForm) -> dict[str, Any]:
         tz = context.tz()
-        client = self._client(form.client_id.data)
+        client = chosen_client(form.client_id.data)
         q = request.args.get("q", "").strip()
         rows: list[Row] = []
         problem = ""

@@ -10,7 +10,6 @@ developer's machine and fails it in CI (CI=true), where .ci/run installs every o
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -23,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.node_packages import npm_ci
+
 HERE = Path(__file__).parent
 SYSTEM_PYTHON = "/usr/bin/python3"
 PARSERS = ("icaljs", "nodeical", "libical")
@@ -32,25 +33,6 @@ def _missing(why: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{why}: .ci/run installs it, so CI must have it")
     pytest.skip(why)
-
-
-def _install_node_readers() -> None:
-    """`npm ci` here once (a file lock keeps parallel workers apart)."""
-    with open(HERE / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (HERE / "node_modules" / "node-ical" / "package.json").exists() and (
-            HERE / "node_modules" / "ical.js" / "package.json"
-        ).exists():
-            return
-        done = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"npm could not install the readers:\n{done.stdout}\n{done.stderr}")
 
 
 def _libical_ready() -> bool:
@@ -111,7 +93,7 @@ def readers(tmp_path_factory: pytest.TempPathFactory) -> Readers:
         _missing(
             "libical's Python bindings are needed (apt-get install python3-gi gir1.2-ical-3.0)"
         )
-    _install_node_readers()
+    npm_ci(HERE, "ical.js", "node-ical")
     folder = tmp_path_factory.mktemp("invitations")
     counter = iter(range(1_000_000))
 
