@@ -3,9 +3,10 @@
 Candidates are tried in the order a receptionist would offer them: the same therapist at the
 same time of day on the neighbouring days first (the next day before the one before, then two
 days away, ...); a session with none of those gets the nearest other free times the slot
-engine finds around the planned day (a second pass, only where needed). A candidate is offered only if the placement engine places it beside every session of
-the plan that is free, so picking any offered time books; the candidates are judged each on
-its own (none takes its time from another), all in one placement pass.
+engine finds around the planned day (a second pass, only where needed). A candidate is
+offered only if the placement engine places it beside every session of the plan that is
+free, so picking any offered time books; the candidates are judged each on its own (none
+takes its time from another), all in one placement pass.
 """
 
 from __future__ import annotations
