@@ -10,6 +10,7 @@ or e-mail address. E-mail addresses in messages are masked as a second line of d
 from __future__ import annotations
 
 import errno
+import io
 import json
 import logging
 import re
@@ -39,7 +40,7 @@ _QUIET = {
     "mail.log": logging.WARNING,  # aiosmtpd (the mail catcher): envelopes hold addresses
 }
 _SITE_ROOTS = sorted(
-    {str(Path(p).resolve()) for p in [*sys.path, Path(__file__).parents[1]] if p},
+    {str(Path(p).resolve()) for p in [*sys.path, str(Path(__file__).parents[1])] if p},
     key=len,
     reverse=True,
 )
@@ -178,7 +179,10 @@ class _Stderr(logging.StreamHandler):
 
     @property
     def stream(self) -> TextIO:
-        return sys.stderr
+        current = sys.stderr
+        if isinstance(current, HeldBack) or current is None:
+            return sys.__stderr__  # type: ignore[return-value]
+        return current
 
     @stream.setter
     def stream(self, _: TextIO) -> None:
@@ -222,6 +226,27 @@ def catch_uncaught_exceptions() -> None:
     """An uncaught exception, in the process or a thread, becomes a line of the same format."""
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
+
+
+class HeldBack(io.TextIOBase):
+    """sys.stderr where libraries print what they like (gunicorn prints the text of the
+    exception that stopped a worker from booting, after logging its type and stack): each
+    write becomes a line saying how much was held back, never what."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            logging.getLogger("clinic.stderr").warning(
+                "unformatted output held back", extra={"chars": len(text)}
+            )
+        return len(text)
+
+
+def hold_back_raw_output() -> None:
+    """In a process whose every line must be the one format (a gunicorn worker)."""
+    sys.stderr = HeldBack()
 
 
 def _log_uncaught(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

@@ -24,6 +24,11 @@ loglevel = "warning"
 logconfig_dict = logs.gunicorn_config("scheduler", settings.log_format)
 logs.catch_uncaught_exceptions()
 
+
+def post_fork(server: object, worker: object) -> None:
+    logs.hold_back_raw_output()  # a worker's stray prints (a crash's text) never reach the log
+
+
 # /metrics sums every worker's counts: prometheus-client's multiprocess mode, in a directory
 # emptied at each start (PROMETHEUS_MULTIPROC_DIR, or a new temporary one).
 metrics_process.prepare_directory()
