@@ -15,12 +15,55 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 from shared.config import sqlalchemy_url
+from shared.errors import DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# SQLite's operational errors that mean "not now" rather than a bug in a statement.
+_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "no space")
+
+
+def outage(exc: BaseException) -> DatabaseUnavailable | None:
+    """The typed, retryable refusal when `exc` means the database cannot be reached (down,
+    restarting, a dropped connection, the pool exhausted, SQLite's file locked past the busy
+    timeout), or None when it is something else (a bug keeps its 500)."""
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    unreachable = isinstance(exc, sa_exc.TimeoutError) or (
+        isinstance(exc, sa_exc.DBAPIError)
+        and (
+            exc.connection_invalidated
+            or (
+                isinstance(exc, sa_exc.OperationalError)
+                and (
+                    type(exc.orig).__module__.startswith("psycopg")
+                    or any(word in str(exc.orig).lower() for word in _SQLITE_UNAVAILABLE)
+                )
+            )
+        )
+    )
+    if not unreachable:
+        return None
+    return DatabaseUnavailable(
+        "The clinic's database cannot be reached just now; nothing was changed. "
+        "Try again in a few seconds."
+    )
+
+
+@contextmanager
+def _outages_refused() -> Iterator[None]:
+    """An unreachable database becomes DatabaseUnavailable (503 with Retry-After at the edges)."""
+    try:
+        yield
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
+        refusal = outage(exc)
+        if refusal is None:
+            raise
+        raise refusal from exc
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -117,14 +160,19 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """The one place writes are committed: commit if the block succeeds, else roll back."""
-        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+        """The one place writes are committed: commit if the block succeeds, else roll back.
+        Raises DatabaseUnavailable when the database cannot be reached."""
+        with (
+            _outages_refused(),
+            Session(self._write_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reads only: never committed; its objects stay readable after it closes."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with _outages_refused(), Session(self.engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -133,8 +181,8 @@ class Database:
         PostgreSQL, which saves the BEGIN and ROLLBACK round trips (each statement still sees
         one consistent snapshot). For reads whose statements need not agree with each other;
         on SQLite, which has no round trips, it is `read()`."""
-        with Session(self._autocommit_engine, expire_on_commit=False) as session:
-            yield session
+        with _outages_refused(), Session(self._autocommit_engine, expire_on_commit=False) as s:
+            yield s
 
     def ping(self) -> bool:
         try:

@@ -9,9 +9,17 @@ from flask import Blueprint, Response, request, url_for
 from sqlmodel import Session
 
 from services.scheduler import presenters
-from services.scheduler.api import Operation, operation, parse_body, parse_query, respond
+from services.scheduler.api import (
+    Operation,
+    etag,
+    if_match_version,
+    operation,
+    parse_body,
+    parse_query,
+    respond,
+)
 from services.scheduler.auth import actor, require_api_key
-from services.scheduler.context import db
+from services.scheduler.context import db, settings
 from services.scheduler.idempotency import idempotent
 from services.scheduler.schemas import (
     BookingCancel,
@@ -20,22 +28,47 @@ from services.scheduler.schemas import (
     BookingOut,
     BookingPage,
     BookingQuery,
+    ChangedOut,
+    ErrorBody,
 )
 from shared import booking as rules
 from shared import clinic_time
 from shared.booking_queries import booking_with_relations, list_bookings
 from shared.catalog_cache import catalog_snapshot
 from shared.clients import find_or_create_client
-from shared.errors import InvalidInput
+from shared.errors import ChangedMeanwhile, InvalidInput, http_status
 from shared.models import Booking
+from shared.validation import MAX_ID
 
 bp = Blueprint("bookings", __name__, url_prefix="/api/v1")
 WRITE_ERRORS = (400, 401, 404, 409, 422)
+IF_MATCH = {
+    "If-Match": 'The ETag of the version this change is based on (from GET), e.g. "3": '
+    "a booking changed meanwhile is a 412 with its current state, and nothing is written. "
+    "Optional: without it the change applies to whatever the booking is now."
+}
 
 
 def _out(session: Session, booking: Booking) -> BookingOut:
     """The zone and the names of treatment, therapist and room come from the cached catalog."""
     return presenters.booking(booking, catalog_snapshot(session))
+
+
+def _versioned(out: BookingOut, status: int = 200) -> Response:
+    """A booking with its version (its `sequence`) as the ETag an If-Match may name."""
+    return respond(out, status, headers={"ETag": etag(out.sequence)})
+
+
+@bp.errorhandler(ChangedMeanwhile)
+def _changed_meanwhile(exc: ChangedMeanwhile) -> Response:
+    """412 with the booking as it is now, so the caller sees what changed and its new ETag."""
+    booking_id = (request.view_args or {})["booking_id"]
+    with db().read() as session:
+        current = _out(session, booking_with_relations(session, booking_id))
+    body = ChangedOut(
+        error=ErrorBody(code=exc.code, message=exc.message, fields={}), current=current
+    )
+    return respond(body, http_status(exc), headers={"ETag": etag(current.sequence)})
 
 
 @bp.post("/bookings")
@@ -115,9 +148,9 @@ def index() -> Response:
     if len(found) > q.limit:
         last = found[q.limit - 1]
         args = {k: v for k, v in request.args.items() if k != "cursor"}
-        nxt = url_for(
-            ".index", _external=True, cursor=_encode_cursor(last.start_at, last.id), **args
-        )  # type: ignore[arg-type]
+        # From PUBLIC_BASE_URL, never from the request's Host (which anyone may set).
+        path = url_for(".index", cursor=_encode_cursor(last.start_at, last.id), **args)  # type: ignore[arg-type]
+        nxt = settings().public_base_url.rstrip("/") + path
     return respond(BookingPage(items=items, next=nxt))
 
 
@@ -129,7 +162,7 @@ def index() -> Response:
 )
 def show(booking_id: int) -> Response:
     with db().read() as session:
-        return respond(_out(session, booking_with_relations(session, booking_id)))
+        return _versioned(_out(session, booking_with_relations(session, booking_id)))
 
 
 @bp.patch("/bookings/<id:booking_id>")
@@ -140,13 +173,15 @@ def show(booking_id: int) -> Response:
         "Move a session to a new start, therapist or room",
         body=BookingMove,
         response=BookingOut,
-        errors=WRITE_ERRORS,
+        errors=(*WRITE_ERRORS, 412),
         auth=True,
         tag="bookings",
+        headers=IF_MATCH,
     ),
 )
 def move(booking_id: int) -> Response:
     payload = parse_body(BookingMove)
+    version = if_match_version()
     with db().transaction() as session:
         moved = rules.reschedule(
             session,
@@ -155,8 +190,9 @@ def move(booking_id: int) -> Response:
             therapist_id=payload.therapist_id,
             room_id=payload.room_id,
             actor=actor(),
+            expected_sequence=version,
         )
-        return respond(_out(session, moved))
+        return _versioned(_out(session, moved))
 
 
 @bp.post("/bookings/<id:booking_id>/cancel")
@@ -167,16 +203,20 @@ def move(booking_id: int) -> Response:
         "Cancel a session (the client gets a calendar cancellation)",
         body=BookingCancel,
         response=BookingOut,
-        errors=WRITE_ERRORS,
+        errors=(*WRITE_ERRORS, 412),
         auth=True,
         tag="bookings",
+        headers=IF_MATCH,
     ),
 )
 def cancel(booking_id: int) -> Response:
     payload = parse_body(BookingCancel, optional=True)
+    version = if_match_version()
     with db().transaction() as session:
-        cancelled = rules.cancel(session, booking_id, reason=payload.reason, actor=actor())
-        return respond(_out(session, cancelled))
+        cancelled = rules.cancel(
+            session, booking_id, reason=payload.reason, actor=actor(), expected_sequence=version
+        )
+        return _versioned(_out(session, cancelled))
 
 
 def _instant(
@@ -198,8 +238,11 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     try:
         start, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         moment = datetime.fromisoformat(start)
-        if moment.tzinfo is None:
+        booking_id = int(ident)
+        if moment.utcoffset() is None or clinic_time.year_problem(moment):
             raise ValueError
-        return moment, int(ident)
+        if not 1 <= booking_id <= MAX_ID:
+            raise ValueError
+        return moment, booking_id
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("not a cursor this API gave", field="cursor") from None

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from services.scheduler.context import db, settings
 from shared import self_service
-from shared.errors import ClinicError, InvalidInput, NotFound, http_status
+from shared.errors import ClinicError, DatabaseUnavailable, InvalidInput, NotFound, http_status
 from shared.models.types import utcnow
 
 bp = Blueprint("client_pages", __name__, template_folder="templates")
@@ -117,10 +117,15 @@ def _not_found(exc: NotFound) -> Response:
 def _refused(exc: ClinicError) -> Response:
     status = http_status(exc)
     token = (request.view_args or {}).get("token", "")
-    if isinstance(exc, InvalidInput) and exc.field == "reason":
-        return _page(
-            token, message=f"The reason is too long: {exc.message}.", error=True, status=422
+    if isinstance(exc, DatabaseUnavailable):  # the page itself cannot be read now
+        html = render_template(
+            "client/message.html", title="Please try again in a moment", message=exc.message
         )
+        headers = {"Retry-After": str(exc.retry_after)}
+        return Response(html, status=status, mimetype="text/html", headers=headers)
+    if isinstance(exc, InvalidInput) and exc.field == "reason":
+        problem = "is too long" if exc.message.startswith("at most") else "cannot be saved"
+        return _page(token, message=f"The reason {problem}: {exc.message}.", error=True, status=422)
     return _page(token, message=exc.message, error=True, status=status)
 
 

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from shared.db import outage
 from shared.errors import AuthError, ClinicError, Forbidden, http_status
 
 log = logging.getLogger("clinic.scheduler")
@@ -34,6 +35,8 @@ def register(app: Flask) -> None:
         response = error_response(http_status(exc), exc.code, exc.message, exc.fields)
         if isinstance(exc, AuthError) and not isinstance(exc, Forbidden):
             response[0].headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
+        if exc.retry_after is not None:
+            response[0].headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.errorhandler(ValidationError)
@@ -52,6 +55,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
+        unavailable = outage(exc)  # a database outage is retryable, not a bug: 503
+        if unavailable is not None:
+            return _clinic(unavailable)
         # shared.logs writes the exception's type and stack with the request id, never its
         # text: that may quote client data (e.g. a constraint's DETAIL).
         log.error("unhandled error", exc_info=exc)

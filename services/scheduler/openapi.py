@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from services.scheduler.api import OPERATIONS, Operation, operation
-from services.scheduler.schemas import ErrorOut, Health
+from services.scheduler.schemas import ChangedOut, ErrorOut, Health
 
 bp = Blueprint("openapi", __name__)
 
@@ -20,8 +20,20 @@ ERROR_TEXT = {
     403: "Not allowed",
     404: "Unknown id",
     409: "Conflict: something is in the way (the message names it)",
+    412: "The booking changed since the ETag in If-Match: nothing was written; `current` is "
+    "the booking as it is now, and the response's ETag its version",
     422: "Invalid values (fields names each)",
-    503: "Database unreachable",
+    429: "Too many failed API key checks from this address: wait `Retry-After` seconds",
+    503: "Database unreachable: retry after `Retry-After` seconds",
+}
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}
+}
+ETAG = {
+    "ETag": {
+        "description": 'The booking\'s version (its `sequence`, quoted, e.g. "3"), for If-Match',
+        "schema": {"type": "string"},
+    }
 }
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -45,7 +57,7 @@ def _health_docs() -> None:
 
 
 def _models() -> list[type[BaseModel]]:
-    found: dict[str, type[BaseModel]] = {"ErrorOut": ErrorOut}
+    found: dict[str, type[BaseModel]] = {"ErrorOut": ErrorOut, "ChangedOut": ChangedOut}
     for op in OPERATIONS.values():
         for model in (op.body, op.response):
             if model is not None:
@@ -146,17 +158,25 @@ def _operation(rule: Any, op: Operation, ref: Any) -> dict[str, Any]:
         }
     else:
         result["responses"][str(op.status)] = {"description": "OK"}
+    versioned = "If-Match" in op.headers or rule.endpoint == "bookings.show"
+    if versioned:
+        result["responses"][str(op.status)]["headers"] = ETAG
     errors = set(op.errors)
     if params or op.body is not None:
         errors.add(422)
     if op.body is not None:
         errors.add(400)
     if op.auth:
-        errors.add(401)
+        errors.update((401, 429))
         result["security"] = [{"bearerAuth": []}]
+    if op.tag != "meta":
+        errors.add(503)  # everything but the process's own health reads the database
     for status in sorted(errors):
+        body = ChangedOut if status == 412 else ErrorOut
         result["responses"][str(status)] = {
             "description": ERROR_TEXT[status],
-            "content": {"application/json": {"schema": ref(ErrorOut, "serialization")}},
+            "content": {"application/json": {"schema": ref(body, "serialization")}},
+            **({"headers": ETAG} if status == 412 else {}),
+            **({"headers": RETRY_AFTER} if status in (429, 503) else {}),
         }
     return result

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -14,7 +15,24 @@ from pydantic import (
     model_validator,
 )
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1, strict=False)]
+from shared.clinic_time import year_problem
+from shared.validation import MAX_ID
+
+D = TypeVar("D", date, datetime)
+
+
+def _sane_year(value: D) -> D:
+    """Years 1900-2199 only: year 1 or 9999 is a typo, and a day beyond them overflows."""
+    problem = year_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, strict=False)]
+Day = Annotated[date, AfterValidator(_sane_year)]
+Instant = Annotated[AwareDatetime, AfterValidator(_sane_year)]
+DayOrInstant = Annotated[date | AwareDatetime, AfterValidator(_sane_year)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Status = Literal["booked", "cancelled", "completed", "no_show"]
 
@@ -28,8 +46,8 @@ class Strict(BaseModel):
 
 class AvailabilityQuery(Strict):
     treatment_type_id: Id
-    start: date = Field(description="First local date (YYYY-MM-DD), included")
-    end: date = Field(description="Last local date (YYYY-MM-DD), included; at most 31 days")
+    start: Day = Field(description="First local date (YYYY-MM-DD), included; 1900-2199")
+    end: Day = Field(description="Last local date (YYYY-MM-DD), included; at most 31 days")
     therapist_id: Id | None = None
 
 
@@ -41,7 +59,7 @@ class ClientIn(Strict):
 
 class BookingCreate(Strict):
     treatment_type_id: Id
-    start: AwareDatetime = Field(description="ISO 8601 with a UTC offset, on the slot grid")
+    start: Instant = Field(description="ISO 8601 with a UTC offset, on the slot grid")
     therapist_id: Id | None = None
     room_id: Id | None = None
     client: ClientIn | None = None
@@ -56,7 +74,7 @@ class BookingCreate(Strict):
 
 
 class BookingMove(Strict):
-    start: AwareDatetime | None = None
+    start: Instant | None = None
     therapist_id: Id | None = None
     room_id: Id | None = None
 
@@ -72,10 +90,10 @@ class BookingCancel(Strict):
 
 
 class BookingQuery(Strict):
-    start: date | AwareDatetime | None = Field(
+    start: DayOrInstant | None = Field(
         default=None, description="From this local date or instant (sessions ending after it)"
     )
-    end: date | AwareDatetime | None = Field(
+    end: DayOrInstant | None = Field(
         default=None, description="Up to this local date (included) or instant (exclusive)"
     )
     therapist_id: Id | None = None
@@ -194,6 +212,12 @@ class ErrorBody(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorBody
+
+
+class ChangedOut(ErrorOut):
+    """412: the booking changed since the ETag given in If-Match; here it is as it is now."""
+
+    current: BookingOut
 
 
 class Health(BaseModel):
