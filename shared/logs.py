@@ -218,6 +218,7 @@ def configure(
     root.setLevel(logging.INFO)
     for name, level in _QUIET.items():
         logging.getLogger(name).setLevel(level)
+    logging.captureWarnings(True)  # Python's warnings as lines of the same format
     if catch_uncaught:
         catch_uncaught_exceptions()
 

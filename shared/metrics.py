@@ -109,7 +109,8 @@ class DatabaseGauges:
 def _queue_gauges(health: QueueHealth) -> Iterator[Metric]:
     yield _gauge(
         "clinic_outbox_pending_messages",
-        "Messages due now and not yet sent (reminders waiting for their time not counted)",
+        "Messages due and not yet sent, retries backing off included (reminders waiting for "
+        "their time not counted)",
         health.pending,
     )
     yield _gauge(
@@ -119,7 +120,8 @@ def _queue_gauges(health: QueueHealth) -> Iterator[Metric]:
     )
     yield _gauge(
         "clinic_outbox_oldest_pending_age_seconds",
-        "How long the longest-waiting due message has waited; 0 when none waits",
+        "How long the longest-waiting of those has waited since it was written (a reminder: "
+        "since its last attempt was due); 0 when none waits",
         health.oldest_pending_age_seconds,
     )
     if health.worker_last_run is not None:

@@ -131,7 +131,9 @@ def test_outbox_gauges_count_due_and_failed_messages_and_the_oldest_wait(db) -> 
     book_one(db, at="12:00")
     with db.transaction() as session:
         invites = OutboxMessage.kind == MessageKind.INVITE.value  # reminders wait for their time
-        session.execute(update(OutboxMessage).where(invites).values(next_attempt_at=T0))
+        session.execute(
+            update(OutboxMessage).where(invites).values(next_attempt_at=T0, created_at=T0)
+        )
         first = session.get(OutboxMessage, 1)
         assert first is not None
         first.status = MessageStatus.FAILED.value
@@ -145,6 +147,19 @@ def test_outbox_gauges_count_due_and_failed_messages_and_the_oldest_wait(db) -> 
     later = metrics.render(db, clock=lambda: T0 - timedelta(minutes=1)).decode()
     assert value(later, "clinic_outbox_pending_messages") == 0
     assert value(later, "clinic_outbox_oldest_pending_age_seconds") == 0
+
+
+def test_a_message_backing_off_between_retries_still_waits_since_it_was_written(db) -> None:
+    book_one(db)
+    with db.transaction() as session:
+        invites = OutboxMessage.kind == MessageKind.INVITE.value
+        retrying = {"created_at": T0, "next_attempt_at": T0 + timedelta(hours=1), "attempts": 3}
+        session.execute(update(OutboxMessage).where(invites).values(**retrying))
+
+    text = metrics.render(db, clock=lambda: T0 + timedelta(minutes=10)).decode()
+
+    assert value(text, "clinic_outbox_pending_messages") == 1
+    assert value(text, "clinic_outbox_oldest_pending_age_seconds") == 600
 
 
 def test_the_workers_last_round_is_the_latest_heartbeat(db) -> None:
