@@ -1184,6 +1184,12 @@ CASES = [
         lambda s, i: clients.delete_client(s, i.other),
     ),
     Case(
+        "look a client up by an invalid e-mail",
+        InvalidInput,
+        "email",
+        lambda s, i: clients.client_by_email(s, "nina"),
+    ),
+    Case(
         "search clients for a number",
         InvalidInput,
         "q",
@@ -1393,6 +1399,7 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "rotate_feed",
         "create_client",
         "find_or_create_client",
+        "client_by_email",
         "get_client",
         "update_client",
         "delete_client",
