@@ -213,6 +213,10 @@ def scrape(stack: Stack) -> dict[str, float]:
     return found
 
 
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
 def poll(what: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -303,7 +307,7 @@ def test_no_process_logs_a_clients_name_or_address_even_through_errors(stack: St
     assert book(stack, not_an_address, refused_slot).status_code == 422
 
     def worker_lines() -> list[dict[str, Any]]:
-        return [json.loads(line) for line in stack.logs["worker"].read_text().splitlines()]
+        return read_lines(stack.logs["worker"])
 
     # The worker: the mail server refuses an address, quoting it and the name.
     assert book(stack, BOUNCED, bounced_slot).status_code == 201
@@ -326,6 +330,14 @@ def test_no_process_logs_a_clients_name_or_address_even_through_errors(stack: St
         dashboard_failed_id = saved.headers["X-Request-ID"]
 
     poll(worker_lines, lambda lines: any(e.get("exc_type") for e in lines))
+    for service, request_id in (("scheduler", failed_id), ("dashboard", dashboard_failed_id)):
+        # a request's own line is written once its answer has been sent: wait for it
+        poll(
+            lambda s=service: read_lines(stack.logs[s]),
+            lambda lines, r=request_id: any(
+                e.get("request_id") == r and e["message"] == "request" for e in lines
+            ),
+        )
 
     entries: dict[str, list[dict[str, Any]]] = {}
     for name, path in stack.logs.items():
