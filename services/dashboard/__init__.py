@@ -17,7 +17,7 @@ from jinja2.bccache import Bucket
 from sqlalchemy import orm
 
 import shared.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from shared import logs
+from shared import clinic_time, logs
 from shared.config import Settings, load_settings
 from shared.db import Database
 from shared.models import utcnow
@@ -97,8 +97,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     CSRFProtect(app)
 
-    from services.dashboard import auth, errors, health, views
+    from services.dashboard import auth, errors, health, request_guard, security_headers, views
 
+    app.url_map.converters["int"] = request_guard.IdConverter  # before any route uses it
+    request_guard.register(app)
+    security_headers.register(app, production=settings.is_production)
     auth.init_app(app)
     app.register_blueprint(health.bp)
     errors.register(app)
@@ -118,6 +121,9 @@ def _template_helpers(app: Flask) -> None:
     @app.context_processor
     def _inject() -> dict[str, Any]:
         return {"current_user": current_user, "clinic_row": context.clinic}
+
+    # 14:30 in the clinic's time; the hour the clocks go back shows its offset, 02:30 (+02:00)
+    app.add_template_filter(lambda instant: clinic_time.hm(instant, context.tz()), "hm")
 
     @app.after_request
     def _no_store(response: Any) -> Any:

@@ -108,3 +108,7 @@ def admin(app: Flask, clinic: Clinic) -> Staff:
 
 def text(response: TestResponse) -> str:
     return response.get_data(as_text=True)
+
+
+# Pages a receptionist opens every day (the headers tests walk them).
+RECEPTION_PAGES_FOR_HEADERS = ["/", "/book/", "/clients/", "/outbox/", "/settings/", "/feeds/"]

@@ -33,6 +33,11 @@ def _row(db, booking_id):
         return s.get(Booking, booking_id)
 
 
+def _seen(db, booking_id, **values):
+    """A form's values as the page sends them: with the version it was rendered with."""
+    return {**values, "version": str(_row(db, booking_id).sequence)}
+
+
 def _kinds(db, booking_id):
     with db.read() as s:
         return [
@@ -73,7 +78,8 @@ def test_an_unknown_booking_is_a_404_page(reception, clinic):
 
 def test_moving_to_a_free_time_reschedules_and_sends_an_update(reception, db, facial):
     response = reception.post(
-        f"/booking/{facial}/move", {"date": "2027-03-02", "time": "14:00", "therapist_id": "1"}
+        f"/booking/{facial}/move",
+        _seen(db, facial, date="2027-03-02", time="14:00", therapist_id="1"),
     )
     assert response.status_code == 302, text(response)
     moved = _row(db, facial)
@@ -107,7 +113,7 @@ def test_moving_to_another_therapist_keeps_the_time(reception, db, clinic):
         consult = _consult_with_anna(s, clinic)
     response = reception.post(
         f"/booking/{consult}/move",
-        {"date": "2027-03-01", "time": "09:00", "therapist_id": str(clinic.boris.id)},
+        _seen(db, consult, date="2027-03-01", time="09:00", therapist_id=str(clinic.boris.id)),
     )
     assert response.status_code == 302, text(response)
     assert _row(db, consult).therapist_id == clinic.boris.id
@@ -125,7 +131,7 @@ def test_moving_onto_a_taken_time_is_refused_with_the_rules_message(reception, d
         )
     response = reception.post(
         f"/booking/{facial}/move",
-        {"date": "2027-03-01", "time": "14:00", "therapist_id": str(clinic.anna.id)},
+        _seen(db, facial, date="2027-03-01", time="14:00", therapist_id=str(clinic.anna.id)),
     )
     assert response.status_code == 422
     assert "Anna Novak is booked Mon 01 Mar 2027 14:00-15:00 for Facial rejuvenation" in text(
@@ -138,7 +144,7 @@ def test_moving_onto_a_taken_time_is_refused_with_the_rules_message(reception, d
 def test_moving_without_a_change_says_there_is_nothing_to_change(reception, db, clinic, facial):
     response = reception.post(
         f"/booking/{facial}/move",
-        {"date": "2027-03-01", "time": "10:00", "therapist_id": str(clinic.anna.id)},
+        _seen(db, facial, date="2027-03-01", time="10:00", therapist_id=str(clinic.anna.id)),
     )
     assert response.status_code == 422
     assert "nothing to change" in text(response)
@@ -147,7 +153,7 @@ def test_moving_without_a_change_says_there_is_nothing_to_change(reception, db, 
 def test_moving_to_an_unqualified_therapist_is_refused(reception, db, clinic, facial):
     response = reception.post(
         f"/booking/{facial}/move",
-        {"date": "2027-03-01", "time": "10:00", "therapist_id": str(clinic.boris.id)},
+        _seen(db, facial, date="2027-03-01", time="10:00", therapist_id=str(clinic.boris.id)),
     )
     assert response.status_code == 422
     assert _row(db, facial).therapist_id == clinic.anna.id
@@ -160,7 +166,9 @@ def test_free_times_for_moving_are_listed_for_the_chosen_day(reception, facial):
 
 
 def test_cancelling_with_a_reason_cancels_and_sends_the_cancellation(reception, db, facial):
-    response = reception.post(f"/booking/{facial}/cancel", {"reason": "Client has a cold"})
+    response = reception.post(
+        f"/booking/{facial}/cancel", _seen(db, facial, reason="Client has a cold")
+    )
     assert response.status_code == 302, text(response)
     row = _row(db, facial)
     assert (row.status, row.cancel_reason) == ("cancelled", "Client has a cold")
@@ -172,15 +180,15 @@ def test_cancelling_with_a_reason_cancels_and_sends_the_cancellation(reception, 
 
 
 def test_cancelling_twice_is_refused_with_a_message(reception, db, facial):
-    reception.post(f"/booking/{facial}/cancel", {"reason": "first"})
-    again = reception.post(f"/booking/{facial}/cancel", {"reason": "second"})
+    reception.post(f"/booking/{facial}/cancel", _seen(db, facial, reason="first"))
+    again = reception.post(f"/booking/{facial}/cancel", _seen(db, facial, reason="second"))
     assert again.status_code == 422
     assert "This session is already cancelled and cannot be cancelled" in text(again)
     assert _row(db, facial).cancel_reason == "first"
 
 
 def test_a_session_cannot_be_marked_before_it_starts(reception, db, facial):
-    response = reception.post(f"/booking/{facial}/completed")
+    response = reception.post(f"/booking/{facial}/completed", _seen(db, facial))
     assert response.status_code == 422
     assert "A session that has not started cannot be marked completed" in text(response)
     assert _row(db, facial).status == "booked"
@@ -191,10 +199,10 @@ def test_after_it_started_a_session_can_be_marked_completed(reception, db, facia
     log_in(reception.client, *RECEPTION)
     page = text(reception.get(f"/booking/{facial}"))
     assert "Completed</button>" in page and "Move session" not in page
-    response = reception.post(f"/booking/{facial}/completed")
+    response = reception.post(f"/booking/{facial}/completed", _seen(db, facial))
     assert response.status_code == 302, text(response)
     assert _row(db, facial).status == "completed"
-    again = reception.post(f"/booking/{facial}/no-show")
+    again = reception.post(f"/booking/{facial}/no-show", _seen(db, facial))
     assert again.status_code == 422
     assert "Only a booked session can be marked no-show; this one is completed" in text(again)
 
@@ -202,7 +210,7 @@ def test_after_it_started_a_session_can_be_marked_completed(reception, db, facia
 def test_a_client_who_did_not_come_can_be_marked_no_show(reception, db, facial, clock):
     clock.now = local(MONDAY, "10:20")
     log_in(reception.client, *RECEPTION)
-    response = reception.post(f"/booking/{facial}/no-show")
+    response = reception.post(f"/booking/{facial}/no-show", _seen(db, facial))
     assert response.status_code == 302, text(response)
     assert _row(db, facial).status == "no_show"
     page = text(reception.get(f"/booking/{facial}"))
@@ -221,7 +229,7 @@ def test_a_client_who_did_not_come_can_be_marked_no_show(reception, db, facial, 
     ],
 )
 def test_a_mistyped_move_is_refused_with_a_message_never_a_500(reception, db, facial, values):
-    response = reception.post(f"/booking/{facial}/move", values)
+    response = reception.post(f"/booking/{facial}/move", _seen(db, facial, **values))
     assert response.status_code == 422, text(response)
     assert _row(db, facial).start_at == local(MONDAY, "10:00")
 

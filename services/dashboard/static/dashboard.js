@@ -137,4 +137,17 @@
       if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
     });
   });
+
+  // Flask-Admin's filter menu entries are links to nowhere: its own script acts on them.
+  document.querySelectorAll("a.dropdown-item.filter").forEach(function (link) {
+    link.addEventListener("click", function (ev) { ev.preventDefault(); });
+  });
+
+  // A list's "With selected" actions (Flask-Admin's, without its inline handlers).
+  document.querySelectorAll("[data-model-action]").forEach(function (link) {
+    link.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      if (window.modelActions) window.modelActions.execute(link.dataset.modelAction);
+    });
+  });
 })();

@@ -25,6 +25,7 @@ ADMIN = "Admin"
 
 
 def register(app: Flask, orm: SQLAlchemy) -> Admin:
+    from services.dashboard import security_headers
     from services.dashboard.views.book import BookView
     from services.dashboard.views.booking_page import BookingPage
     from services.dashboard.views.catalog import (
@@ -47,6 +48,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
         url="/",
         index_view=DayView(name="Day", endpoint="day", url="/"),
         theme=Bootstrap4Theme(base_template="dashboard/layout.html", fluid=True),
+        csp_nonce_generator=security_headers.nonce,
     )
     admin.add_view(BookView(name="New booking", endpoint="book", url="/book"))
     admin.add_view(CourseViews(name="New course", endpoint="course", url="/course"))

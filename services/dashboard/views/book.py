@@ -19,6 +19,7 @@ from wtforms import BooleanField, EmailField, HiddenField, StringField, TextArea
 from wtforms.validators import Email, Length, Optional
 
 from services.dashboard import context, refusals
+from services.dashboard.request_guard import is_number
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.forms import (
     DateField,
@@ -207,12 +208,12 @@ class BookView(SecureView):
         try:
             start, therapist_id, room_id = self._when(form)
             client_id = (form.client_id.data or "").strip()
-            if not client_id.isdigit() and not (form.new_name.data or "").strip():
+            if not is_number(client_id) and not (form.new_name.data or "").strip():
                 raise InvalidInput(
                     "find the client above, or enter a new client's name", field="client_id"
                 )
             with context.db().transaction() as s:
-                if client_id.isdigit():
+                if is_number(client_id):
                     cid = int(client_id)
                 else:
                     new = clients.create_client(
@@ -264,7 +265,7 @@ class BookView(SecureView):
         if form.time.data is not None:
             if form.date.data is None:
                 raise InvalidInput("choose a day", field="time")
-            start = clinic_time.local_to_utc(form.date.data, form.time.data, context.tz())
+            start = clinic_time.wall_instant(form.date.data, form.time.data, context.tz(), "start")
             return start, form.therapist_id.data, form.room_id.data
         raise InvalidInput("pick one of the free times, or enter a time", field="slot")
 
@@ -272,7 +273,7 @@ class BookView(SecureView):
 def chosen_client(raw: str | None) -> Client | None:
     """The client picked in a search box, if any (an unknown one counts as none)."""
     raw = (raw or "").strip()
-    if not raw.isdigit():
+    if not is_number(raw):
         return None
     try:
         with context.db().read() as s:

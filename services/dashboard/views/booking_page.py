@@ -14,10 +14,12 @@ from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from services.dashboard import context, refusals
+from services.dashboard.request_guard import is_id
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.forms import (
     DateField,
@@ -37,8 +39,21 @@ from shared import (
 )
 from shared.availability import available_slots
 from shared.course_queries import course_positions
-from shared.errors import ClinicError
+from shared.errors import ChangedMeanwhile, ClinicError, http_status
 from shared.models import Booking
+from shared.validation import MAX_ID
+
+
+def VersionField() -> IntegerField:
+    """The booking's version the form was rendered with (its `sequence`): a submit based on
+    an older one is refused, so nobody's change is silently undone."""
+    return IntegerField(
+        widget=HiddenInput(),
+        validators=[
+            InputRequired("This form is from an older page: reload it and try again."),
+            NumberRange(0, MAX_ID, "This form is from an older page: reload it and try again."),
+        ],
+    )
 
 
 class MoveForm(FlaskForm):
@@ -47,14 +62,16 @@ class MoveForm(FlaskForm):
     therapist_id = OptionalIdSelect("Therapist")
     room_id = OptionalIdSelect("Room")
     override_notice = BooleanField("Move at short notice")
+    version = VersionField()
 
 
 class CancelForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=1000)])
+    version = VersionField()
 
 
 class MarkForm(FlaskForm):
-    pass
+    version = VersionField()
 
 
 MOVE_FIELDS = {"start": "time", "therapist_id": "therapist_id", "room_id": "room_id"}
@@ -87,9 +104,11 @@ class BookingPage(SecureView):
         form = MoveForm()
         self._move_choices(form, b)
         if form.validate_on_submit():
-            start = clinic_time.local_to_utc(form.date.data, form.time.data, context.tz())
             therapist_id = form.therapist_id.data
             try:
+                start = clinic_time.wall_instant(
+                    form.date.data, form.time.data, context.tz(), "start"
+                )
                 with context.db().transaction() as s:
                     moved = booking.reschedule(
                         s,
@@ -100,11 +119,14 @@ class BookingPage(SecureView):
                         room_id=form.room_id.data,
                         override_notice=bool(form.override_notice.data),
                         now=context.now(),
+                        expected_sequence=form.version.data,
                     )
                     when = clinic_time.fmt_span(moved.start_at, moved.end_at, context.tz())
                     where = f"{moved.therapist.name} in {moved.room.name}"  # type: ignore[union-attr]
                 flash(f"Moved to {when} with {where}. The client gets an update.", "success")
                 return redirect(url_for("booking.show", booking_id=booking_id))
+            except ChangedMeanwhile as exc:
+                return self._changed_meanwhile(booking_id, exc)
             except ClinicError as exc:
                 refusals.attach(exc, form, MOVE_FIELDS)
         return self._page(booking_id, move_form=form, status=422)
@@ -122,9 +144,12 @@ class BookingPage(SecureView):
                         actor=current_user.actor,
                         reason=form.reason.data or "",
                         now=context.now(),
+                        expected_sequence=form.version.data,
                     )
                 flash("Cancelled. The client's calendar gets the cancellation.", "success")
                 return redirect(url_for("booking.show", booking_id=booking_id))
+            except ChangedMeanwhile as exc:
+                return self._changed_meanwhile(booking_id, exc)
             except ClinicError as exc:
                 refusals.attach(exc, form)  # under the reason, or at the top of the page
         return self._page(booking_id, cancel_form=form, status=422)
@@ -145,12 +170,25 @@ class BookingPage(SecureView):
         if form.validate_on_submit():
             try:
                 with context.db().transaction() as s:
-                    rule(s, booking_id, actor=current_user.actor, now=context.now())
+                    rule(
+                        s,
+                        booking_id,
+                        actor=current_user.actor,
+                        now=context.now(),
+                        expected_sequence=form.version.data,
+                    )
                 flash(done, "success")
                 return redirect(url_for("booking.show", booking_id=booking_id))
+            except ChangedMeanwhile as exc:
+                return self._changed_meanwhile(booking_id, exc)
             except ClinicError as exc:
                 return self._page(booking_id, mark_error=exc.message, status=422)
         return self._page(booking_id, mark_error="The form expired: try again.", status=422)
+
+    def _changed_meanwhile(self, booking_id: int, exc: ChangedMeanwhile) -> Any:
+        """The session as it is now, with fresh forms, and why nothing was changed."""
+        flash(exc.message, "danger")
+        return self._page(booking_id, status=http_status(exc))
 
     def _load(self, booking_id: int) -> Booking:
         """The booking with everything its page shows; an unknown one is a 404 page."""
@@ -190,7 +228,12 @@ class BookingPage(SecureView):
             )
             move_form.room_id.data = None
             self._move_choices(move_form, b)
-        cancel_form = cancel_form or CancelForm(formdata=None)
+            move_form.version.data = b.sequence
+        if cancel_form is None:
+            cancel_form = CancelForm(formdata=None)
+            cancel_form.version.data = b.sequence
+        mark_form = MarkForm(formdata=None)
+        mark_form.version.data = b.sequence
         allowed = lifecycle.allowed(b, now)
         free, free_problem = self._free_times(b, move_form) if allowed.move else ([], "")
         with context.db().read() as s:
@@ -205,7 +248,7 @@ class BookingPage(SecureView):
                 now=now,
                 move_form=move_form,
                 cancel_form=cancel_form,
-                mark_form=MarkForm(formdata=None),
+                mark_form=mark_form,
                 mark_error=mark_error,
                 free=free,
                 free_problem=free_problem,
@@ -292,4 +335,4 @@ def _arg_time(raw: str | None) -> time | None:
 
 
 def _arg_int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    return int(raw) if raw and is_id(raw) else None

@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_admin.babel import lazy_gettext
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
 from flask_admin.model import filters as base_filters
 
 from services.dashboard import context
+from services.dashboard.request_guard import is_id
 from shared import clinic_time
 
 
@@ -18,11 +19,19 @@ def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return clinic_time.day_start(first, tz), clinic_time.day_start(last + timedelta(days=1), tz)
 
 
+def _sane(days: list[date]) -> bool:
+    """Dates the clinic's arithmetic can handle (a filter on year 1 or 9999 is a typo)."""
+    return all(clinic_time.year_problem(day) is None for day in days)
+
+
 class LocalDateBetween(BaseSQLAFilter, base_filters.BaseDateBetweenFilter):
     """Local dates first..last, both included."""
 
     def __init__(self, column: Any, name: str) -> None:
         super().__init__(column, name, data_type="daterangepicker")
+
+    def validate(self, value: str) -> bool:
+        return bool(super().validate(value)) and _sane(self.clean(value))
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         lo, hi = _bounds(value[0], value[1])
@@ -33,6 +42,9 @@ class LocalDateBetween(BaseSQLAFilter, base_filters.BaseDateBetweenFilter):
 class LocalDateOn(BaseSQLAFilter, base_filters.BaseDateFilter):
     def __init__(self, column: Any, name: str) -> None:
         super().__init__(column, name, data_type="datepicker")
+
+    def validate(self, value: str) -> bool:
+        return bool(super().validate(value)) and _sane([self.clean(value)])
 
     def apply(self, query: Any, value: date, alias: Any = None) -> Any:
         lo, hi = _bounds(value, value)
@@ -67,10 +79,18 @@ class Choice(FilterEqual):
         self.as_int = as_int
 
     def validate(self, value: str) -> bool:
-        return value.isdigit() if self.as_int else bool(value)
+        return is_id(value) or value == "0" if self.as_int else bool(value)
 
     def clean(self, value: str) -> Any:
         return int(value) if self.as_int else value
 
     def operation(self) -> str:
         return lazy_gettext("is")
+
+
+class IdIs(IntEqualFilter):
+    """Equals one row's id (`?flt0_booking_equals=7`); a value no id can have is refused
+    (Flask-Admin says "Invalid Filter Value") instead of reaching the database."""
+
+    def validate(self, value: str) -> bool:
+        return is_id(value)

@@ -8,15 +8,16 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import FilterLike, IntEqualFilter
+from flask_admin.contrib.sqla.filters import FilterLike
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from services.dashboard import context
+from services.dashboard.request_guard import is_id
 from services.dashboard.views import filters
 from services.dashboard.views.base import ClinicModelView, filtered_url, local_dt, options_from
 from services.dashboard.views.catalog import room_options, therapist_options, treatment_options
-from shared import outbox, outbox_queries
+from shared import clinic_time, outbox, outbox_queries
 from shared.errors import ClinicError
 from shared.models import Booking, BookingStatus, MessageKind, MessageStatus, OutboxMessage
 
@@ -46,7 +47,7 @@ def _when(view: Any, ctx: Any, model: Booking, name: str) -> Markup:
     end = model.end_at.astimezone(tz)
     return Markup(
         f'<a class="booking-link" href="{escape(url)}">{start:%a %d %b %Y} '
-        f"<b>{start:%H:%M}</b>\u2013{end:%H:%M}</a>"
+        f"<b>{clinic_time.hm(start, tz)}</b>\u2013{clinic_time.hm(end, tz)}</a>"
     )
 
 
@@ -67,7 +68,7 @@ def _csv_start(view: Any, ctx: Any, model: Any, name: str) -> str:
     return local_dt(getattr(model, name), with_weekday=False)
 
 
-class ClientIs(IntEqualFilter):
+class ClientIs(filters.IdIs):
     """`?flt0_client_id=7`: one client's sessions (linked from the clients list)."""
 
     def operation(self) -> str:
@@ -226,7 +227,7 @@ class OutboxView(ClinicModelView):
             ),
             filters.Choice(OutboxMessage.kind, "Kind", [(k.value, k.value) for k in MessageKind]),
             filters.LocalDateBetween(OutboxMessage.created_at, "Queued"),
-            IntEqualFilter(OutboxMessage.booking_id, "Booking"),
+            filters.IdIs(OutboxMessage.booking_id, "Booking"),
         ]
         super().__init__(*args, **kwargs)
 
@@ -237,7 +238,7 @@ class OutboxView(ClinicModelView):
 
     @action("retry", "Retry", "Send the selected failed messages again?")
     def action_retry(self, ids: list[str]) -> None:
-        self._retry([int(i) for i in ids if str(i).isdigit()])
+        self._retry([int(i) for i in ids if is_id(str(i))])
 
     def _retry(self, ids: list[int]) -> None:
         retried = 0
