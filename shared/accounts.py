@@ -6,21 +6,21 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam, literal
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from shared import validation
+from shared import login_throttle, staff_sessions, validation
 from shared.errors import AuthError, Conflict, DuplicateName, InvalidInput, NotFound
-from shared.models import ApiKey, User, utcnow
+from shared.models import ApiKey, LoginThrottle, User, utcnow
+from shared.models.types import pk
 
 KEY_PREFIX = "csk_"
 ROLES = ("admin", "receptionist")
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 5
 _hasher = PasswordHasher()
 
 
@@ -58,21 +58,42 @@ class ApiCaller:
     name: str
 
 
-_KEYS_WITH_PREFIX = select(
-    col(ApiKey.id), col(ApiKey.name), col(ApiKey.key_hash), col(ApiKey.revoked_at)
-).where(col(ApiKey.prefix) == bindparam("prefix"))
+# The keys with this prefix and, in the same read, whether the caller's address must still
+# wait after failed checks (every row carries it; with no such key, one row carries only it).
+_PROBE = core_select(literal(1).label("probe")).subquery("probe")
+_KEYS_WITH_PREFIX = core_select(
+    col(ApiKey.id),
+    col(ApiKey.name),
+    col(ApiKey.key_hash),
+    col(ApiKey.revoked_at),
+    col(LoginThrottle.not_before),
+).select_from(
+    _PROBE.outerjoin(ApiKey, col(ApiKey.prefix) == bindparam("prefix")).outerjoin(
+        LoginThrottle,
+        and_(
+            col(LoginThrottle.scope) == login_throttle.API_ADDRESS.scope,
+            col(LoginThrottle.key) == bindparam("address"),
+        ),
+    )
+)
 
 
-def authenticate_api_key(session: Session, key: str) -> ApiCaller:
-    """The caller whose live key is `key` (one indexed read, every request). Raises AuthError."""
-    if not key.startswith(KEY_PREFIX) or len(key) > 200:
-        raise AuthError("Unknown or revoked API key")
+def authenticate_api_key(
+    session: Session, key: str, *, address: str | None = None, now: datetime | None = None
+) -> ApiCaller:
+    """The caller whose live key is `key` (one indexed read, every request). Raises
+    TooManyAttempts (before checking the key) while `address` must wait after failed checks
+    (`login_throttle.count_api_failure`), else AuthError for a wrong key."""
+    well_formed = key.startswith(KEY_PREFIX) and len(key) <= 200
     digest = _digest(key)
     found = None
-    for row in session.connection().execute(
-        _KEYS_WITH_PREFIX, {"prefix": key[: len(KEY_PREFIX) + 8]}
-    ):
-        if hmac.compare_digest(row.key_hash, digest):
+    params = {  # a malformed key matches no prefix, but still waits its turn
+        "prefix": key[: len(KEY_PREFIX) + 8] if well_formed else "",
+        "address": login_throttle.api_address_key(address),
+    }
+    for row in session.connection().execute(_KEYS_WITH_PREFIX, params):
+        login_throttle.api_blocked_until(row.not_before, now or utcnow())
+        if row.key_hash is not None and hmac.compare_digest(row.key_hash, digest):
             found = row
     if found is None or found.revoked_at is not None:
         raise AuthError("Unknown or revoked API key")
@@ -94,36 +115,29 @@ def create_user(session: Session, *, email: str, password: str, role: str) -> Us
     return user
 
 
-def authenticate_user(
-    session: Session, email: str, password: str, *, now: datetime | None = None
-) -> tuple[User | None, str]:
-    """The user and "", or None and why not.
-
-    Returns rather than raises so that the caller's transaction commits the failure count:
-    repeated failures lock the account for a few minutes.
-    """
-    now = now or utcnow()
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+def check_password(session: Session, email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, or None; an unknown e-mail costs
+    the same time as a real check. Counting and slowing down failures is
+    `shared.login_throttle`'s (see `shared.staff_login.log_in`)."""
+    address = (email or "").strip().lower()
+    user = session.exec(select(User).where(User.email == address)).first() if address else None
     if user is None or not user.active:
-        _hasher.hash(password)  # spend the same time as a real check
-        return None, "Wrong e-mail or password"
-    if user.locked_until and user.locked_until > now:
-        return None, "Too many failed attempts: try again in a few minutes"
+        _hasher.hash(password or "")  # spend the same time as a real check
+        return None
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER_FAILURES:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-        session.flush()
-        return None, "Wrong e-mail or password"
-    user.failed_logins = 0
-    user.locked_until = None
+        return None
+    return user
+
+
+def rehash_if_needed(session: Session, user: User, password: str) -> None:
+    """Store the password's hash again when the hasher's costs have changed."""
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    session.flush()
-    return user, ""
+        row = session.get(User, user.id)
+        if row is not None:
+            row.password_hash = _hasher.hash(password)
+            session.flush()
 
 
 def find_user(session: Session, user_id: int) -> User | None:
@@ -144,7 +158,7 @@ def update_user(
     """Change an account's role, access or password; the last active admin always stays,
     and an admin (`by_user_id`, the one making the change) never demotes themselves.
 
-    A new password ends the account's open sessions (they carry a fingerprint of the hash).
+    A new password, or switching the account off, ends its open sessions at once.
     Raises InvalidInput, NotFound, Conflict.
     """
     user = find_user(session, user_id)
@@ -169,8 +183,11 @@ def update_user(
             raise InvalidInput("passwords need at least 10 characters", field="password")
         user.password_hash = _hasher.hash(password)
     if unlock or password:
-        user.failed_logins = 0
+        user.failed_logins = 0  # what the code one version back reads
         user.locked_until = None
+        login_throttle.forget_account(session, user.email)
+    if password or not active:
+        staff_sessions.end_all(session, pk(user.id), now=utcnow())
     user.role, user.active = role, active
     session.add(user)
     session.flush()

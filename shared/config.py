@@ -106,6 +106,8 @@ class Settings:
     log_format: str = "json"
     idempotency_hours: int = 48
     outbox_body_days: int = 90
+    # Proxies in front whose X-Forwarded-For to believe (the client's address for throttling)
+    trusted_proxy_hops: int = 0
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -192,6 +194,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_format=_log_format(env),
         idempotency_hours=_int(env, "IDEMPOTENCY_HOURS", 48, 1, 24 * 366),
         outbox_body_days=_int(env, "OUTBOX_BODY_DAYS", 90, 1, 3660),
+        trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
     )
 
 

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import orm
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import shared.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from shared import clinic_time, logs
@@ -109,6 +110,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _template_helpers(app)
 
     logs.configure("dashboard", settings.log_format)
+    if settings.trusted_proxy_hops:  # the client's address, for throttling failed log-ins
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.wsgi_app = RequestLog(app.wsgi_app, "dashboard")  # type: ignore[method-assign]
     return app
 

@@ -1,13 +1,14 @@
-"""Staff log-in: Flask-Login sessions on argon2 accounts, with expiry and role checks.
+"""Staff log-in: Flask-Login on argon2 accounts, with server-side sessions, expiry and roles.
 
-A session ends after `DASHBOARD_IDLE_MINUTES` without a request or `DASHBOARD_MAX_HOURS`
-after logging in, and at once when the account is deactivated or its password changes
-(the session id carries a fingerprint of the password hash).
+The cookie carries a session's token; the session itself is a row (`shared.staff_sessions`),
+so logging out ends every copy of the cookie at once, and so do a new password and switching
+the account off. A session also ends after `DASHBOARD_IDLE_MINUTES` without a request and
+`DASHBOARD_MAX_HOURS` after logging in. Failed log-ins are throttled by address and account
+(`shared.login_throttle`), with one answer for every wrong e-mail or password.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -32,7 +33,8 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from services.dashboard import context
-from shared import accounts
+from shared import staff_login, staff_sessions
+from shared.errors import AuthError, TooManyAttempts
 from shared.models import User
 
 bp = Blueprint("auth", __name__)
@@ -48,15 +50,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 class StaffUser(UserMixin):
     """The logged-in account as plain data (no ORM object outlives its session)."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, token: str) -> None:
         assert user.id is not None
         self.user_id = user.id
         self.email = user.email
         self.role = user.role
-        self.fingerprint = _fingerprint(user.password_hash)
+        self.token = token  # the server-side session's, kept in the cookie
 
     def get_id(self) -> str:
-        return f"{self.user_id}.{self.fingerprint}"
+        return self.token
 
     @property
     def is_admin(self) -> bool:
@@ -68,20 +70,25 @@ class StaffUser(UserMixin):
         return f"dashboard:{self.email}"
 
 
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def _longest() -> timedelta:
+    from flask import current_app
+
+    return timedelta(hours=current_app.config["DASHBOARD_MAX_HOURS"])
 
 
 @login_manager.user_loader
-def _load_user(session_id: str) -> StaffUser | None:
-    user_id, _, fingerprint = session_id.partition(".")
-    if not user_id.isdigit():
-        return None
+def _load_user(token: str) -> StaffUser | None:
+    """The account of a live session (one read per request), or None: logged out."""
     with context.db().read() as s:
-        user = accounts.find_user(s, int(user_id))
-    if user is None or not user.active or _fingerprint(user.password_hash) != fingerprint:
-        return None
-    return StaffUser(user)
+        user = staff_sessions.user_of(s, token, now=context.now(), longest=_longest())
+    return StaffUser(user, token) if user is not None else None
+
+
+def _end_session() -> None:
+    """This session ends on the server too: a copy of the cookie opens nothing any more."""
+    if current_user.is_authenticated:
+        with context.db().transaction() as s:
+            staff_sessions.end(s, current_user.token, now=context.now())
 
 
 def is_admin() -> bool:
@@ -122,29 +129,37 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        with context.db().transaction() as s:
-            user, message = accounts.authenticate_user(
-                s, form.email.data or "", form.password.data or "", now=context.now()
+        try:
+            user, token = staff_login.log_in(
+                context.db(),
+                email=form.email.data or "",
+                password=form.password.data or "",
+                address=request.remote_addr,
+                now=context.now(),
+                longest=_longest(),
             )
-            staff = StaffUser(user) if user is not None else None
-        if staff is not None:
+        except (AuthError, TooManyAttempts) as exc:
+            form.password.errors = [exc.message]
+            status = 429 if isinstance(exc, TooManyAttempts) else 401
+            if exc.retry_after is not None:
+                headers["Retry-After"] = str(exc.retry_after)
+        else:
             session.clear()  # nothing from before the log-in survives it
-            login_user(staff)
+            login_user(StaffUser(user, token))
             session.permanent = True
             stamp = context.now().timestamp()
             session["login_at"] = session["seen_at"] = stamp
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors = [message]
-        status = 401
     elif request.method == "POST":
         status = 422
-    return render_template("dashboard/login.html", form=form), status
+    return render_template("dashboard/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    _end_session()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -163,6 +178,7 @@ def _expire_sessions() -> Response | None:
     login_at = session.get("login_at", 0)
     seen_at = session.get("seen_at", 0)
     if now - seen_at > idle or now - login_at > longest:
+        _end_session()
         logout_user()
         session.clear()
         flash("Your session expired: please log in again.", "info")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared import logs
 from shared.config import Settings, load_settings
@@ -54,6 +55,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cors.register(app, settings.cors_origins)
 
     logs.configure("scheduler", settings.log_format)
+    if settings.trusted_proxy_hops:  # the client's address, for throttling failed key checks
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.wsgi_app = RequestLog(app.wsgi_app, "scheduler")  # type: ignore[method-assign]
     return app
 

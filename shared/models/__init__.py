@@ -16,6 +16,7 @@ from shared.models.clinic import Clinic
 from shared.models.courses import Course
 from shared.models.feeds import FeedVersion
 from shared.models.idempotency import IdempotencyRecord
+from shared.models.logins import LoginThrottle, StaffLoginAddress, StaffSession
 from shared.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from shared.models.staff import Closure, Therapist, TimeOff, WorkingHours
 from shared.models.types import UTCDateTime, utcnow
@@ -35,11 +36,14 @@ __all__ = [
     "Feature",
     "FeedVersion",
     "IdempotencyRecord",
+    "LoginThrottle",
     "MessageKind",
     "MessageStatus",
     "OutboxMessage",
     "Room",
     "RoomFeature",
+    "StaffLoginAddress",
+    "StaffSession",
     "Therapist",
     "TherapistSkill",
     "TimeOff",

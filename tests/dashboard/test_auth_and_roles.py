@@ -134,24 +134,63 @@ def test_wrong_password_is_refused_with_a_message_and_no_session(app, clinic):
     assert client.get("/").status_code == 302
 
 
-def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(app, clinic, db):
-    client = app.test_client()
+def test_after_five_wrong_passwords_from_a_new_address_the_next_try_waits_whatever_it_is(
+    app, clinic
+):
+    client = from_address(app, "203.0.113.9")
     for _ in range(5):
         assert log_in(client, RECEPTION[0], "wrong-password!").status_code == 401
-    locked = log_in(client, *RECEPTION)
-    assert locked.status_code == 401
-    assert "Too many failed attempts" in text(locked)
-    with db.read() as session:
-        user = session.exec(select(User).where(User.email == RECEPTION[0])).one()
-    assert user.locked_until is not None
+    waiting = log_in(client, *RECEPTION)
+    assert waiting.status_code == 429
+    assert int(waiting.headers["Retry-After"]) >= 1
+    assert "Too many failed log-ins from here or for this account" in text(waiting)
+    assert client.get("/").status_code == 302  # not logged in
 
 
-def test_lock_ends_after_a_few_minutes(app, clinic, clock):
-    client = app.test_client()
+def test_an_unknown_account_is_answered_exactly_like_a_real_one(app, clinic):
+    def answers(email: str, address: str) -> list[tuple[int, str]]:
+        client = from_address(app, address)
+        out = []
+        for _ in range(7):
+            response = log_in(client, email, "wrong-password!")
+            message = re.search(r'class="invalid-feedback">([^<]*)<', text(response))
+            out.append((response.status_code, message.group(1) if message else ""))
+        return out
+
+    real = answers(RECEPTION[0], "203.0.113.1")
+    unknown = answers("nobody@clinic.example", "203.0.113.2")
+    assert real == unknown
+    assert [status for status, _ in real] == [401] * 5 + [429] * 2
+
+
+def test_the_wait_ends_and_doubles_after_each_further_failure(app, clinic, clock):
+    client = from_address(app, "203.0.113.9")
     for _ in range(5):
         log_in(client, RECEPTION[0], "wrong-password!")
-    clock.advance(minutes=6)
+    first = int(log_in(client, RECEPTION[0], "wrong-password!").headers["Retry-After"])
+    clock.advance(seconds=first)
+    assert log_in(client, RECEPTION[0], "wrong-password!").status_code == 401
+    second = int(log_in(client, RECEPTION[0], "wrong-password!").headers["Retry-After"])
+    assert second == 2 * first
+    clock.advance(minutes=61)  # an hour without failures forgets them
     assert log_in(client, *RECEPTION).status_code == 302
+
+
+def test_guesses_elsewhere_never_keep_a_receptionist_out_of_her_usual_desk(app, clinic):
+    desk = from_address(app, "192.0.2.10")
+    assert log_in(desk, *RECEPTION).status_code == 302  # her usual address from now on
+    desk.post("/logout", data={"csrf_token": CSRF.search(text(desk.get("/"))).group(1)})
+    attacker = from_address(app, "203.0.113.9")
+    statuses = [log_in(attacker, RECEPTION[0], f"guess-{i}").status_code for i in range(8)]
+    assert statuses == [401] * 5 + [429] * 3
+    assert log_in(desk, *RECEPTION).status_code == 302
+    assert log_in(attacker, *RECEPTION).status_code == 429  # the attacker still waits
+
+
+def from_address(app: Any, address: str) -> Any:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
 
 def test_next_takes_you_back_to_the_page_you_asked_for_but_never_off_site(app, clinic):
@@ -191,6 +230,25 @@ def test_logout_needs_a_post_with_csrf_and_ends_the_session(reception):
     assert reception.get("/").status_code == 200
     out = reception.post("/logout")
     assert out.status_code == 302
+    assert reception.get("/").status_code == 302
+
+
+def test_a_cookie_copied_before_logging_out_opens_nothing_after_it(reception, app):
+    copy = app.test_client()
+    cookie = reception.client.get_cookie("clinic_dashboard")
+    copy.set_cookie("clinic_dashboard", cookie.value)
+    assert copy.get("/").status_code == 200  # the copy works while the session lives
+    reception.post("/logout")
+    assert copy.get("/").status_code == 302
+    assert copy.get("/bookings/").headers["Location"].startswith("/login")
+
+
+def test_switching_an_account_off_ends_a_copied_cookie_too(reception, admin, app, db):
+    copy = app.test_client()
+    copy.set_cookie("clinic_dashboard", reception.client.get_cookie("clinic_dashboard").value)
+    off = admin.post(f"/staff/edit/?id={_user_id(db, RECEPTION[0])}", {"role": "receptionist"})
+    assert off.status_code == 302, text(off)
+    assert copy.get("/").status_code == 302
     assert reception.get("/").status_code == 302
 
 

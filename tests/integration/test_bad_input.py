@@ -1428,7 +1428,7 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "future_bookings_count",
         "rotate_feed_token",
         "new_feed_token",
-        "authenticate_user",
+        "check_password",
     }
     public = set()
     for module in (shared.booking, shared.availability, shared.catalog, shared.clients):
@@ -1451,36 +1451,6 @@ def test_a_clinic_that_is_not_set_up_yet_says_so(db):
             now=NOW,
         )
     assert "not set up yet" in err.value.message
-
-
-def test_repeated_wrong_passwords_lock_an_account_for_a_few_minutes(db, monkeypatch):
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
-    with db.transaction() as session:
-        accounts.create_user(
-            session,
-            email="reception@clinic.example",
-            password="long enough pw",
-            role="receptionist",
-        )
-    now = datetime(2027, 3, 1, 9, tzinfo=UTC)
-    for _ in range(accounts.LOCK_AFTER_FAILURES):
-        with db.transaction() as session:
-            user, message = accounts.authenticate_user(
-                session, "reception@clinic.example", "wrong password", now=now
-            )
-            assert (user, message) == (None, "Wrong e-mail or password")
-    with db.transaction() as session:
-        user, message = accounts.authenticate_user(
-            session, "reception@clinic.example", "long enough pw", now=now
-        )
-    assert (user, message) == (None, "Too many failed attempts: try again in a few minutes")
-    with db.transaction() as session:
-        user, message = accounts.authenticate_user(
-            session, "Reception@clinic.example ", "long enough pw", now=now + timedelta(minutes=6)
-        )
-    assert user is not None and message == ""
 
 
 def test_an_api_key_is_shown_once_and_only_its_hash_is_stored(db):

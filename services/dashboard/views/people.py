@@ -94,8 +94,7 @@ class StaffView(ClinicModelView):
         "Who may use this dashboard. Admins manage the clinic's set-up and these accounts; "
         "receptionists manage clients and bookings."
     )
-    column_list = ["email", "role", "active", "failed_logins", "locked_until", "created_at"]
-    column_labels = {"failed_logins": "Failed log-ins", "locked_until": "Locked until"}
+    column_list = ["email", "role", "active", "created_at"]
     column_searchable_list = ["email"]
     column_filters = ["active"]
     column_default_sort = "email"
