@@ -259,7 +259,9 @@ def _text(value: str) -> str:
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters (C0 but tab and line breaks, DEL, C1 such as U+0085) and Unicode line and
+# paragraph separators: names refuse them now, rows stored before may still hold them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _utc_stamp(instant: datetime) -> str:

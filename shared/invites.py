@@ -121,7 +121,8 @@ def changes(previous: dict[str, Any], current: dict[str, Any], tz: ZoneInfo) -> 
         out.append(f"Time: was {was}; now {now}")
     for key, label in (("therapist", "Therapist"), ("room", "Room"), ("treatment", "Treatment")):
         if previous.get(key) != current.get(key):
-            out.append(f"{label}: was {previous.get(key) or '-'}; now {current.get(key) or '-'}")
+            was, now = one_line(previous.get(key) or "-"), one_line(current.get(key) or "-")
+            out.append(f"{label}: was {was}; now {now}")
     return out
 
 
@@ -201,7 +202,7 @@ def _client_description(
         lines.append(f"To see or cancel this appointment: {page_url}")
     else:
         lines.insert(0, "This appointment was cancelled.")
-    return "\n".join(line for line in lines if line)
+    return "\n".join(one_line(line) for line in lines if line)
 
 
 def _what(booking: Booking) -> str:
@@ -445,7 +446,8 @@ def _details(booking: Booking, clinic: Clinic, tz: ZoneInfo, *, for_staff: bool 
     lines.append(_where(clinic))
     if clinic.phone:
         lines.append(f"Phone: {clinic.phone}")
-    return "\n".join(f"  {line}" for line in lines if line)
+    # Names stored before names refused them may hold line separators: one line each.
+    return "\n".join(f"  {one_line(line)}" for line in lines if line)
 
 
 def _cancel_hint(clinic: Clinic, page: str) -> str:

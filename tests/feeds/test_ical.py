@@ -248,3 +248,19 @@ def test_icaljs_reads_every_event_of_a_year_at_its_instant_through_the_vtimezone
     assert len(starts) == len(bookings) > 1000
     for b in bookings:
         assert datetime.fromisoformat(starts[b.uid].replace("Z", "+00:00")) == b.start_at, b.uid
+
+
+@pytest.mark.parametrize("invisible", ["\u2028", "\u2029", "\x85", "\x0b", "\x1b"], ids=ascii)
+def test_line_separators_and_control_characters_in_old_rows_never_reach_a_feed(
+    invisible: str,
+) -> None:
+    """Names refuse them now; a row stored before (or imported past the rules) may hold them."""
+    booking = make_booking(notes=f"Window{invisible}open", cancel_reason="")
+    booking.client = Client(name=f"Žiga{invisible}Kranjc", phone="+386 40 123 456")
+    booking.therapist = Therapist(name=f"Ægir{invisible}Li", email="aegir@clinic.example")
+    booking.room = Room(name=f"Room{invisible}1")
+    clinic = make_clinic(name=f"Lotus{invisible}TCM", feed_shows_client_details=True)
+    for audience in ical.AUDIENCES:
+        text = "\r\n".join(ical.event_lines(booking, clinic, audience=audience))
+        assert invisible not in text
+        assert "ŽigaKranjc" in text or audience == "client"
