@@ -1,8 +1,9 @@
 """What no dashboard request may carry, refused before any screen reads it.
 
 Flask-Admin's lists take `page`, `id` and `rowid` from the query string or the form and hand
-them straight to the database; a NUL in any field (a search box, a filter) is text no
-PostgreSQL column can hold. Each is answered here with a page naming the field, never a 500.
+them straight to the database, and redirect to `url` as given (a line break there would be a
+broken header); a NUL in any field (a search box, a filter) is text no PostgreSQL column can
+hold. Each is answered here with a page naming the field, never a 500.
 Ids in paths are bounded by `IdConverter` (registered as the app's `int`).
 """
 
@@ -49,6 +50,8 @@ def _problem(values: MultiDict[str, Any]) -> tuple[int, str] | None:
             return 400, f"page: expected a page number from 0 to {MAX_PAGE}, not {value!r}"
         if name in ("id", "rowid") and not is_id(value):
             return 404, f"There is no record with id {value[:40]!r}."
+        if name in ("url", "next") and unprintable(value):
+            return 400, f"{name}: not an address on this site"
     return None
 
 
