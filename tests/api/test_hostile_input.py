@@ -7,6 +7,7 @@ gave, JSON nested thousands deep; links built from PUBLIC_BASE_URL, never from H
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -244,3 +245,25 @@ def test_the_next_page_link_comes_from_public_base_url_whatever_host_the_request
     assert page["next"].startswith("https://clinic.example/api/v1/bookings?")
     assert settings.public_base_url == "https://clinic.example"
     assert "evil" not in page["next"]
+
+
+def test_a_nul_in_the_reason_on_the_clients_own_page_is_refused_saying_so(client, db, booked):
+    token = _access_token(db, booked["id"])
+    page = client.get(f"/b/{token}").get_data(as_text=True)
+    form_token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    before = snapshot(db)
+    response = client.post(
+        f"/b/{token}/cancel", data={"form_token": form_token, "reason": "ill\x00"}
+    )
+    assert response.status_code == 422
+    assert "may not contain a NUL character" in response.get_data(as_text=True)
+    assert snapshot(db) == before
+
+
+def _access_token(db: Any, booking_id: int) -> str:
+    from shared.models import Booking
+
+    with db.read() as session:
+        found = session.get(Booking, booking_id)
+        assert found is not None
+        return found.access_token
