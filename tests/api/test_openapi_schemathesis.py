@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,8 +21,9 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.formats import unregister_string_format
 
+from shared import booking
 from shared.accounts import create_api_key
-from tests.factories import make_clinic
+from tests.factories import MONDAY, NOW, local, make_clinic
 
 YEARS = [1, 1899, 1900, 2027, 2199, 2200, 9999]
 OFFSETS = ["Z", "+14:00", "-14:00", "+01:00", "-23:59"]
@@ -53,14 +55,46 @@ def _cursors() -> st.SearchStrategy[str]:
     return raw.map(lambda s: base64.urlsafe_b64encode(s.encode()).decode())
 
 
-def _nasty(value: object) -> st.SearchStrategy[object]:
-    """The value, or (for text, also inside objects) the value with a character no name or
-    note may hold."""
-    if isinstance(value, dict):
-        return st.fixed_dictionaries({k: _nasty(v) for k, v in value.items()})
-    if not isinstance(value, str):
-        return st.just(value)
-    return st.one_of(st.just(value), st.sampled_from(NASTY).map(lambda bad: f"Eva{bad}{value}"))
+# Free times of the factories' clinic (Anna gives facials Monday to Friday 09:00-17:00): a
+# request that is right in every other way reaches the database with its one bad value.
+GOOD_STARTS = [
+    f"2027-03-0{day}T{hour:02d}:00:00+01:00" for day in range(1, 6) for hour in range(9, 16)
+]
+TEXT_FIELDS = {
+    "POST /api/v1/bookings": "notes",
+    "POST /api/v1/bookings/{booking_id}/cancel": "reason",
+}
+
+
+def _label(context: Any) -> str:
+    return context.operation.label if context.operation is not None else ""
+
+
+def _valid_ids(values: dict[str, Any], valid: Any = 1) -> dict[str, Any]:
+    """Every id the first of its kind (which exists), and one client, given by id."""
+    out = {k: (valid if k.endswith("_id") else v) for k, v in values.items() if k != "client"}
+    if "client" in values:
+        out["client_id"] = valid
+    return out
+
+
+def _one_extreme_id(values: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    keys = sorted(k for k in values if k.endswith("_id"))
+    if not keys:
+        return st.just(values)
+    return st.builds(lambda k, v: {**values, k: v}, st.sampled_from(keys), st.sampled_from(IDS))
+
+
+def _one_nasty_text(values: dict[str, Any], field: str | None) -> st.SearchStrategy[Any]:
+    keys = sorted(k for k, v in values.items() if isinstance(v, str) and k not in ("start", "end"))
+    keys += [field] if field and field not in keys else []
+    if not keys:
+        return st.just(values)
+    return st.builds(
+        lambda k, bad: {**values, k: f"Eva{bad}{values.get(k) or 'Horvat'}"},
+        st.sampled_from(keys),
+        st.sampled_from(NASTY),
+    )
 
 
 @pytest.fixture
@@ -75,8 +109,18 @@ def bounds_hunting_formats() -> Iterator[None]:
 @pytest.fixture
 def api_schema(app, db, bounds_hunting_formats):
     with db.transaction() as session:
-        make_clinic(session)
+        clinic = make_clinic(session)
         _, key = create_api_key(session, "schemathesis")
+        for hour in ("09:00", "10:00", "11:00"):  # bookings 1-3, on a Tuesday
+            booking.book(
+                session,
+                treatment_type_id=clinic.consult.id,
+                start=local(MONDAY + timedelta(days=1), hour),
+                client_id=clinic.client.id,
+                therapist_id=clinic.boris.id,
+                actor="schemathesis",
+                now=NOW,
+            )
     app.config["SCHEMATHESIS_KEY"] = key
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
@@ -84,27 +128,39 @@ def api_schema(app, db, bounds_hunting_formats):
     def flatmap_query(context: Any, query: dict[str, Any] | None) -> st.SearchStrategy[Any]:
         if not query:
             return st.just(query)
-        ids = {
-            k: st.one_of(st.just(v), st.sampled_from(IDS)) for k, v in query.items() if "id" in k
-        }
-        changed = st.fixed_dictionaries({**{k: st.just(v) for k, v in query.items()}, **ids})
-        if "cursor" in query:
-            changed = changed.flatmap(
-                lambda q: _cursors().map(lambda c: {**q, "cursor": c}) | st.just(q)
-            )
-        return changed
+        valid = _valid_ids(query, "1")
+        days = [k for k in ("start", "end") if k in query]
+        choices = [st.just(query), _one_extreme_id(valid)]
+        if days:  # the same extreme day for start and end, so no range check comes first
+            choices.append(_dates().map(lambda d: {**valid, **dict.fromkeys(days, d)}))
+            choices.append(_instants().map(lambda i: {**valid, **dict.fromkeys(days, i)}))
+        if "limit" in query or _label(context) == "GET /api/v1/bookings":
+            choices.append(_cursors().map(lambda c: {**valid, "cursor": c}))
+        return st.one_of(choices)
 
     @schema.hook
     def flatmap_body(context: Any, body: Any) -> st.SearchStrategy[Any]:
-        return _nasty(body)
+        if not isinstance(body, dict):
+            return st.just(body)
+        valid = _valid_ids(body)
+        at_a_free_time = st.sampled_from(GOOD_STARTS).map(
+            lambda start: {**valid, "start": start} if "start" in valid else valid
+        )
+        choices = [
+            st.just(body),
+            _one_extreme_id(valid),
+            at_a_free_time.flatmap(lambda b: _one_nasty_text(b, TEXT_FIELDS.get(_label(context)))),
+        ]
+        if "start" in valid:
+            choices.append(_instants().map(lambda start: {**valid, "start": start}))
+        return st.one_of(choices)
 
     @schema.hook
     def flatmap_path_parameters(context: Any, params: dict[str, Any] | None) -> Any:
         if not params:
             return st.just(params)
-        return st.fixed_dictionaries(
-            {k: st.one_of(st.just(v), st.sampled_from(IDS)) for k, v in params.items()}
-        )
+        ids = st.sampled_from([1, 2, 3, *IDS])
+        return st.fixed_dictionaries({k: st.one_of(st.just(v), ids) for k, v in params.items()})
 
     return schema
 
