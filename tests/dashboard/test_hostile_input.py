@@ -97,6 +97,10 @@ def test_a_slot_for_a_therapist_beyond_the_database_is_refused_under_the_field(
         ({"notes": "a\x00b"}, "notes: may not contain a NUL character"),
         ({"client_id": "", "new_name": "Maja\u2028Zupan"}, "U+2028 (line separator)"),
         ({"client_id": "", "new_name": "Maja\x0bZupan"}, "the control character U+000B"),
+        (
+            {"slot": "", "date": "2027-03-28", "time": "02:30", "therapist_id": "1"},
+            "clocks go forward at 02:00; 03:00 is the first time that day",
+        ),
     ],
 )
 def test_a_hostile_booking_form_is_refused_naming_the_field_and_writes_nothing(
