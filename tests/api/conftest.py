@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from services.scheduler import create_app
 from shared.accounts import create_api_key
-from tests.factories import Clinic, make_clinic
+from tests.factories import MONDAY, Clinic, local, make_clinic
 
 
 @pytest.fixture
@@ -40,3 +40,16 @@ def api_key(db: Any) -> str:
 @pytest.fixture
 def auth(api_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"}
+
+
+@pytest.fixture
+def booked(client: FlaskClient, clinic: Clinic, auth: dict[str, str]) -> dict[str, Any]:
+    """Eva's facial, Monday 12:00, booked through the API (its JSON)."""
+    body = {
+        "treatment_type_id": clinic.facial.id,
+        "start": local(MONDAY, "12:00").isoformat(),
+        "client_id": clinic.client.id,
+    }
+    made = client.post("/api/v1/bookings", json=body, headers=auth)
+    assert made.status_code == 201, made.get_json()
+    return made.get_json()  # type: ignore[no-any-return]

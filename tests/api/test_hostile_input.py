@@ -11,36 +11,13 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlmodel import SQLModel
 
 from tests.factories import MONDAY, local
-
-
-def snapshot(db: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in a stable order."""
-    out = {}
-    with db.read() as session:
-        for table in SQLModel.metadata.sorted_tables:
-            rows = session.execute(text(f'SELECT * FROM "{table.name}"')).all()
-            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
-    return out
+from tests.integration.conftest import everything
 
 
 def cursor(raw: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-@pytest.fixture
-def booked(client, clinic, auth):
-    body = {
-        "treatment_type_id": clinic.facial.id,
-        "start": local(MONDAY, "12:00").isoformat(),
-        "client_id": clinic.client.id,
-    }
-    made = client.post("/api/v1/bookings", json=body, headers=auth)
-    assert made.status_code == 201
-    return made.get_json()
 
 
 def booking_body(clinic: Any, **changes: Any) -> dict[str, Any]:
@@ -171,7 +148,7 @@ WRITES = [
 def test_a_hostile_write_is_a_4xx_naming_the_field_and_writes_nothing(
     client, clinic, auth, db, booked, label, method, path, body, status, field
 ):
-    before = snapshot(db)
+    before = everything(db)
     url = path.format(id=booked["id"])
     if isinstance(body, bytes):
         response = client.open(
@@ -186,7 +163,7 @@ def test_a_hostile_write_is_a_4xx_naming_the_field_and_writes_nothing(
     if field is not None:
         assert field in error["fields"], error
         assert error["fields"][field]
-    assert snapshot(db) == before
+    assert everything(db) == before
 
 
 READS = [
@@ -251,13 +228,13 @@ def test_a_nul_in_the_reason_on_the_clients_own_page_is_refused_saying_so(client
     token = _access_token(db, booked["id"])
     page = client.get(f"/b/{token}").get_data(as_text=True)
     form_token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
-    before = snapshot(db)
+    before = everything(db)
     response = client.post(
         f"/b/{token}/cancel", data={"form_token": form_token, "reason": "ill\x00"}
     )
     assert response.status_code == 422
     assert "may not contain a NUL character" in response.get_data(as_text=True)
-    assert snapshot(db) == before
+    assert everything(db) == before
 
 
 def _access_token(db: Any, booking_id: int) -> str:

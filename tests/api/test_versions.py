@@ -5,20 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_hostile_input import snapshot
 from tests.factories import MONDAY, local
-
-
-@pytest.fixture
-def booked(client, clinic, auth):
-    body = {
-        "treatment_type_id": clinic.facial.id,
-        "start": local(MONDAY, "12:00").isoformat(),
-        "client_id": clinic.client.id,
-    }
-    made = client.post("/api/v1/bookings", json=body, headers=auth)
-    assert made.status_code == 201, made.get_json()
-    return made.get_json()
+from tests.integration.conftest import everything
 
 
 def at(hhmm):
@@ -52,7 +40,7 @@ def test_a_move_based_on_a_version_someone_else_changed_is_412_with_the_booking_
     etag = client.get(path, headers=auth).headers["ETag"]
     first = client.patch(path, json={"start": at("15:00")}, headers={**auth, "If-Match": etag})
     assert first.status_code == 200
-    before = snapshot(db)
+    before = everything(db)
 
     stale = client.patch(
         path,
@@ -67,7 +55,7 @@ def test_a_move_based_on_a_version_someone_else_changed_is_412_with_the_booking_
     assert body["current"]["start"] == f"{MONDAY}T15:00:00+01:00"
     assert body["current"]["sequence"] == 1
     assert stale.headers["ETag"] == '"1"'
-    assert snapshot(db) == before
+    assert everything(db) == before
 
 
 def test_cancelling_a_version_someone_else_moved_is_412_and_the_session_stays_booked(
@@ -75,13 +63,13 @@ def test_cancelling_a_version_someone_else_moved_is_412_and_the_session_stays_bo
 ):
     path = f"/api/v1/bookings/{booked['id']}"
     client.patch(path, json={"start": at("15:00")}, headers=auth)
-    before = snapshot(db)
+    before = everything(db)
     stale = client.post(
         f"{path}/cancel", json={"reason": "ill"}, headers={**auth, "If-Match": '"0"'}
     )
     assert stale.status_code == 412
     assert stale.get_json()["current"]["status"] == "booked"
-    assert snapshot(db) == before
+    assert everything(db) == before
     fresh = client.post(
         f"{path}/cancel", json={"reason": "ill"}, headers={**auth, "If-Match": '"1"'}
     )
@@ -105,7 +93,7 @@ def test_without_if_match_a_move_applies_to_the_booking_as_it_is_as_before(clien
 def test_an_if_match_that_is_no_etag_of_this_api_is_422_naming_it_and_writes_nothing(
     client, auth, booked, db, value
 ):
-    before = snapshot(db)
+    before = everything(db)
     response = client.patch(
         f"/api/v1/bookings/{booked['id']}",
         json={"start": at("15:00")},
@@ -113,7 +101,7 @@ def test_an_if_match_that_is_no_etag_of_this_api_is_422_naming_it_and_writes_not
     )
     assert response.status_code == 422
     assert "If-Match" in response.get_json()["error"]["fields"]
-    assert snapshot(db) == before
+    assert everything(db) == before
 
 
 def test_the_openapi_document_describes_if_match_the_etag_and_the_412(client):

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from services.dashboard import create_app
-from shared import accounts
-from tests.factories import NOW, Clinic, make_clinic
+from shared import accounts, booking
+from tests.factories import MONDAY, NOW, Clinic, local, make_clinic
 
 ADMIN = ("boss@clinic.example", "admin-password-1")
 RECEPTION = ("desk@clinic.example", "reception-password-1")
@@ -108,6 +108,22 @@ def admin(app: Flask, clinic: Clinic) -> Staff:
 
 def text(response: TestResponse) -> str:
     return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def facial_at_ten(db: Any, clinic: Clinic) -> int:
+    """Eva's facial with Anna in Room 1, Monday 10:00 (booking 1)."""
+    with db.transaction() as s:
+        made = booking.book(
+            s,
+            treatment_type_id=clinic.facial.id,
+            start=local(MONDAY, "10:00"),
+            client_id=clinic.client.id,
+            actor="t",
+            now=NOW,
+        )
+        assert made.id is not None
+        return made.id
 
 
 # Pages a receptionist opens every day (the headers tests walk them).

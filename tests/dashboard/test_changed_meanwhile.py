@@ -11,7 +11,7 @@ import pytest
 from shared import booking
 from tests.dashboard.conftest import RECEPTION, log_in, text
 from tests.factories import MONDAY, NOW, local
-from tests.integration.conftest import snapshot
+from tests.integration.conftest import everything
 
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 
@@ -35,11 +35,6 @@ def moved_elsewhere(db, booking_id, hhmm="15:00"):
     """Someone else (the API, another receptionist) moves the session meanwhile."""
     with db.transaction() as s:
         booking.reschedule(s, booking_id, actor="api:website", start=local(MONDAY, hhmm), now=NOW)
-
-
-def everything(db):
-    with db.read() as s:
-        return snapshot(s)
 
 
 def test_every_form_on_the_page_carries_the_version_it_shows(reception, consult_at_noon, db):

@@ -80,17 +80,9 @@ ACTION = re.compile(r'action="([^"]*)"')
 
 
 @pytest.fixture
-def busy(db, clinic) -> None:
+def busy(db, clinic, facial_at_ten) -> None:
     """Something for every screen to show: a session with its message, a cancelled one."""
     with db.transaction() as s:
-        booking.book(
-            s,
-            treatment_type_id=clinic.facial.id,
-            start=local(MONDAY, "10:00"),
-            client_id=clinic.client.id,
-            actor="t",
-            now=NOW,
-        )
         gone = booking.book(
             s,
             treatment_type_id=clinic.consult.id,

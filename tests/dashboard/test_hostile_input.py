@@ -10,8 +10,8 @@ import pytest
 
 from shared import booking, catalog, clinic_time
 from tests.dashboard.conftest import text
-from tests.factories import MONDAY, NOW, TZ, local
-from tests.integration.conftest import snapshot
+from tests.factories import NOW, TZ
+from tests.integration.conftest import everything
 
 HUGE = "99999999999999999999"
 
@@ -46,35 +46,17 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def booked(db, clinic) -> int:
-    with db.transaction() as s:
-        return booking.book(
-            s,
-            treatment_type_id=clinic.facial.id,
-            start=local(MONDAY, "10:00"),
-            client_id=clinic.client.id,
-            actor="t",
-            now=NOW,
-        ).id
-
-
 @pytest.mark.parametrize(("path", "status", "phrase"), PAGES, ids=[p[0] for p in PAGES])
 def test_a_hostile_address_is_answered_with_a_page_that_says_what_is_wrong(
-    reception, booked, path, status, phrase
+    reception, facial_at_ten, path, status, phrase
 ):
     response = reception.get(path)
     assert response.status_code == status, text(response)[:2000]
     assert phrase.lower() in text(response).lower()
 
 
-def everything(db):
-    with db.read() as s:
-        return snapshot(s)
-
-
 def test_a_slot_for_a_therapist_beyond_the_database_is_refused_under_the_field(
-    reception, booked, db, clinic
+    reception, facial_at_ten, db, clinic
 ):
     values = {
         "treatment_type_id": str(clinic.facial.id),
@@ -104,7 +86,7 @@ def test_a_slot_for_a_therapist_beyond_the_database_is_refused_under_the_field(
     ],
 )
 def test_a_hostile_booking_form_is_refused_naming_the_field_and_writes_nothing(
-    reception, booked, db, clinic, values, phrase
+    reception, facial_at_ten, db, clinic, values, phrase
 ):
     form = {
         "treatment_type_id": str(clinic.facial.id),
@@ -133,19 +115,19 @@ def test_a_hostile_booking_form_is_refused_naming_the_field_and_writes_nothing(
     ],
 )
 def test_a_hostile_form_is_a_4xx_or_a_message_naming_the_field_and_writes_nothing(
-    reception, booked, db, path, values, status, phrase
+    reception, facial_at_ten, db, path, values, status, phrase
 ):
     before = everything(db)
-    response = reception.post(path.format(id=booked), values)
+    response = reception.post(path.format(id=facial_at_ten), values)
     assert response.status_code == status, text(response)[:2000]
     assert phrase in text(response)
     assert everything(db) == before
 
 
-def test_a_move_to_a_time_the_clocks_skip_is_refused_naming_the_jump(reception, booked, db):
+def test_a_move_to_a_time_the_clocks_skip_is_refused_naming_the_jump(reception, facial_at_ten, db):
     values = {"date": "2027-03-28", "time": "02:30", "therapist_id": "1", "version": "0"}
     before = everything(db)
-    response = reception.post(f"/booking/{booked}/move", values)
+    response = reception.post(f"/booking/{facial_at_ten}/move", values)
     assert response.status_code == 422
     assert (
         "02:30 does not exist on Sun 28 Mar 2027: clocks go forward at 02:00; "

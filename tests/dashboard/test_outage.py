@@ -9,12 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-import pytest
 from sqlalchemy.engine import make_url
 
-from shared import booking
 from tests.dashboard.conftest import CSRF, RECEPTION, text
-from tests.factories import MONDAY, NOW, local
 
 
 @contextmanager
@@ -45,33 +42,20 @@ def database_down(db, database_url: str) -> Iterator[None]:
             conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
 
 
-@pytest.fixture
-def booked(db, clinic) -> int:
-    with db.transaction() as s:
-        return booking.book(
-            s,
-            treatment_type_id=clinic.facial.id,
-            start=local(MONDAY, "10:00"),
-            client_id=clinic.client.id,
-            actor="t",
-            now=NOW,
-        ).id
-
-
 PAGES = ["/", "/bookings/", "/clients/", "/booking/{id}", "/book/?treatment_type_id=1"]
 
 
 def test_every_page_is_a_503_with_retry_after_while_the_database_is_down(
-    reception, booked, db, database_url, app
+    reception, facial_at_ten, db, database_url, app
 ):
     token = reception.token()
     anonymous = app.test_client()
     login_token = CSRF.search(text(anonymous.get("/login"))).group(1)
     with database_down(db, database_url):
-        answers = [reception.get(path.format(id=booked)) for path in PAGES]
+        answers = [reception.get(path.format(id=facial_at_ten)) for path in PAGES]
         answers.append(
             reception.client.post(
-                f"/booking/{booked}/cancel", data={"csrf_token": token, "version": "0"}
+                f"/booking/{facial_at_ten}/cancel", data={"csrf_token": token, "version": "0"}
             )
         )
         answers.append(

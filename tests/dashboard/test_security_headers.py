@@ -9,9 +9,7 @@ from dataclasses import replace
 import pytest
 
 from services.dashboard import create_app
-from shared import booking
 from tests.dashboard.conftest import RECEPTION_PAGES_FOR_HEADERS, log_in, text
-from tests.factories import MONDAY, NOW, local
 
 SCRIPT = re.compile(r"<script\b[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
@@ -27,21 +25,8 @@ def nonce_of(response) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def with_a_booking(db, clinic):
-    with db.transaction() as s:
-        booking.book(
-            s,
-            treatment_type_id=clinic.facial.id,
-            start=local(MONDAY, "10:00"),
-            client_id=clinic.client.id,
-            actor="t",
-            now=NOW,
-        )
-
-
 @pytest.mark.parametrize("path", [*RECEPTION_PAGES_FOR_HEADERS, "/booking/1", "/bookings/"])
-def test_every_page_runs_only_scripts_carrying_its_fresh_nonce(reception, with_a_booking, path):
+def test_every_page_runs_only_scripts_carrying_its_fresh_nonce(reception, facial_at_ten, path):
     first, second = reception.get(path), reception.get(path)
     assert first.status_code == 200
     nonce = nonce_of(first)

@@ -58,6 +58,12 @@ def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+def everything(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """`snapshot` of a whole database: equal before and after means nothing was written."""
+    with db.read() as session:
+        return snapshot(session)
+
+
 def assert_writes_nothing(db: Database, error: type[Exception], fn: Callable[[Session], Any]):
     """Run fn(session) expecting `error`, let the transaction commit anyway, and check that
     not a single row changed: a refusal must leave nothing behind, even for a caller that
