@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -44,6 +44,9 @@ def create_client(
     return client
 
 
+_BY_ADDRESS = select(Client).where(col(Client.email) == bindparam("email"))  # built once
+
+
 def find_or_create_client(
     session: Session, *, name: str, email: str | None, phone: str = ""
 ) -> Client:
@@ -57,8 +60,7 @@ def find_or_create_client(
     address = validation.email(email)
     name = validation.text(name, "name", max_len=200)
     phone = validation.text(phone or "", "phone", max_len=50, required=False)
-    by_address = select(Client).where(Client.email == address)
-    existing = session.exec(by_address).first()
+    existing = session.exec(_BY_ADDRESS, params={"email": address}).first()
     if existing is None:
         insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
         registered = session.scalars(
@@ -69,7 +71,8 @@ def find_or_create_client(
         ).first()
         if registered is not None:
             return registered
-        existing = session.exec(by_address).one()  # registered a moment ago by another request
+        # Registered a moment ago by another request.
+        existing = session.exec(_BY_ADDRESS, params={"email": address}).one()
     if phone and not existing.phone:
         existing.phone = phone
     return existing
