@@ -41,9 +41,8 @@ def find_availability(
     A therapist who is inactive or does not give the treatment has no slots.
     Raises InvalidInput (range, ids), NotFound and InactiveResource (treatment type).
     """
-    for value, name in ((start, "start"), (end, "end")):
-        if not isinstance(value, date) or isinstance(value, datetime):
-            raise InvalidInput("expected a date like 2027-03-01", field=name)
+    start = clinic_time.require_date(start, "start")
+    end = clinic_time.require_date(end, "end")
     if end < start:
         raise InvalidInput("end is before start", field="end")
     if (end - start).days + 1 > MAX_RANGE_DAYS:

@@ -527,6 +527,22 @@ CASES = [
             s, treatment_type_id=i.facial, start=MONDAY, end=MONDAY, now=NOW, therapist_id=999
         ),
     ),
+    Case(
+        "availability on the last day of year 9999 (beyond the calendar's reach)",
+        InvalidInput,
+        "start",
+        lambda s, i: find_availability(
+            s, treatment_type_id=i.facial, start=date(9999, 12, 31), end=date(9999, 12, 31), now=NOW
+        ),
+    ),
+    Case(
+        "availability on the first day of year 1",
+        InvalidInput,
+        "start",
+        lambda s, i: find_availability(
+            s, treatment_type_id=i.facial, start=date(1, 1, 1), end=date(1, 1, 1), now=NOW
+        ),
+    ),
     # -- clinic settings ------------------------------------------------------------------
     Case(
         "clinic timezone that does not exist",
