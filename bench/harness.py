@@ -24,8 +24,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 VAR = ROOT / "var" / "bench"
-# What the benchmarks' servers and in-process apps run with (JSON request log off).
-BENCH_ENV = {"LOG_JSON": "false", "SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
+# What the benchmarks' servers and in-process apps run with: logs as in production (one JSON
+# line per request), written where the tables are not.
+BENCH_ENV = {"LOG_FORMAT": "json", "SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -57,7 +58,7 @@ def gunicorn(
     app: str = "services.scheduler:create_app()",
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, int]]:
-    """Serve the app like production does (gthread workers, JSON request log off)."""
+    """Serve the app like production does (gthread workers, a JSON line per request)."""
     port = free_port()
     env = dict(
         os.environ,
@@ -65,6 +66,8 @@ def gunicorn(
         **BENCH_ENV,
         **(extra_env or {}),
     )
+    VAR.mkdir(parents=True, exist_ok=True)
+    log = (VAR / f"gunicorn-{port}.log").open("wb")  # out of the tables' way; read on failure
     proc = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -83,6 +86,8 @@ def gunicorn(
         cwd=ROOT,
         env=env,
         start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
@@ -98,6 +103,7 @@ def gunicorn(
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+        log.close()
 
 
 def get(
