@@ -143,6 +143,20 @@ def _free_starts_in_process(client: Any) -> list[tuple[int, str]]:
     return out[:3]
 
 
+def _post_booking(conn: http.client.HTTPConnection, key: str, body: str) -> tuple[int, float]:
+    """POST one booking; its status and how long it took in ms."""
+    started = time.perf_counter()
+    conn.request(
+        "POST",
+        "/api/v1/bookings",
+        body=body,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status, (time.perf_counter() - started) * 1000
+
+
 def single(rounds: int) -> None:
     """POSTs one after another, each after a /healthz on the same connection; every other
     POST books for a client already on file (a returning client), the rest for a new one."""
@@ -168,19 +182,10 @@ def single(rounds: int) -> None:
                     "client": {"name": "Bench Client", "email": email},
                 }
             )
-            started = time.perf_counter()
-            conn.request(
-                "POST",
-                "/api/v1/bookings",
-                body=body,
-                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-            )
-            response = conn.getresponse()
-            response.read()
-            post = (time.perf_counter() - started) * 1000
+            status, post = _post_booking(conn, key, body)
             if i < 20:
                 continue  # warm-up: every worker's catalog cache and connections; known clients
-            if response.status != 201:
+            if status != 201:
                 refused += 1
                 continue
             health_ms.append(health)
@@ -320,19 +325,11 @@ def concurrent(clients: int, seconds: float) -> None:
                     },
                 }
             )
-            started = time.perf_counter()
-            c.request(
-                "POST",
-                "/api/v1/bookings",
-                body=body,
-                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-            )
-            response = c.getresponse()
-            response.read()
+            status, elapsed = _post_booking(c, key, body)
             with lock:
-                post_ms.append((time.perf_counter() - started) * 1000)
-                outcome[response.status] = outcome.get(response.status, 0) + 1
-            return 1 if response.status == 201 else 0
+                post_ms.append(elapsed)
+                outcome[status] = outcome.get(status, 0) + 1
+            return 1 if status == 201 else 0
 
         booked_per_s, booked = throughput(attempt, clients=clients, seconds=seconds)
 
