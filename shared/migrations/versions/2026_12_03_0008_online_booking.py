@@ -1,4 +1,4 @@
-"""online booking: holds, the waiting list and their offers
+"""online booking: holds that occupy time until the client confirms
 
 Revision ID: 20261203_0008
 Revises: 20261202_0007
