@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, or_
+from typing import Any
+
+from sqlalchemy import bindparam, case, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -47,35 +49,46 @@ def create_client(
 _BY_ADDRESS = select(Client).where(col(Client.email) == bindparam("email"))  # built once
 
 
+def _register_statement(insert: Any) -> Any:
+    """INSERT a client, or on a known address return the row as it is, adding a phone
+    number it lacked: one statement either way, built once per dialect."""
+    statement = insert(Client).values(
+        name=bindparam("name"),
+        email=bindparam("email"),
+        phone=bindparam("phone"),
+        notes="",
+        created_at=bindparam("created_at"),
+    )
+    keep_or_fill = case((col(Client.phone) == "", statement.excluded.phone), else_=Client.phone)
+    return statement.on_conflict_do_update(
+        index_elements=["email"], set_={"phone": keep_or_fill}
+    ).returning(Client)
+
+
+_REGISTER = {
+    "sqlite": _register_statement(sqlite_insert),
+    "postgresql": _register_statement(pg_insert),
+}
+
+
 def find_or_create_client(
     session: Session, *, name: str, email: str | None, phone: str = ""
 ) -> Client:
     """The client with this e-mail, or a new one; a client without e-mail is always new.
 
-    A new address is registered with one INSERT ... ON CONFLICT DO NOTHING, so two requests
-    registering it at once both book for the same client. Raises InvalidInput.
+    One INSERT ... ON CONFLICT DO UPDATE ... RETURNING registers a new address or returns the
+    client already on file (a returning client keeps their name; a phone number is added only
+    where none was known), so two requests registering one address at once book for the same
+    client. Raises InvalidInput.
     """
     if not email:
         return create_client(session, name=name, email=email, phone=phone)
     address = validation.email(email)
     name = validation.text(name, "name", max_len=200)
     phone = validation.text(phone or "", "phone", max_len=50, required=False)
-    existing = session.exec(_BY_ADDRESS, params={"email": address}).first()
-    if existing is None:
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-        registered = session.scalars(
-            insert(Client)
-            .values(name=name, email=address, phone=phone, notes="", created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["email"])
-            .returning(Client)
-        ).first()
-        if registered is not None:
-            return registered
-        # Registered a moment ago by another request.
-        existing = session.exec(_BY_ADDRESS, params={"email": address}).one()
-    if phone and not existing.phone:
-        existing.phone = phone
-    return existing
+    statement = _REGISTER[session.get_bind().dialect.name]
+    params = {"name": name, "email": address, "phone": phone, "created_at": utcnow()}
+    return session.scalars(statement, params, execution_options={"populate_existing": True}).one()
 
 
 def update_client(

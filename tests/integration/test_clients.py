@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from shared import clients
 from shared.errors import Conflict
@@ -63,3 +64,31 @@ def test_a_client_with_a_session_on_record_is_kept_and_the_refusal_says_why(
     assert err.message == (
         "Eva Horvat has 1 session(s) on record, so the client is kept; correct the details instead"
     )
+
+
+def test_a_returning_client_keeps_their_name_and_gains_only_a_missing_phone(db, clinic):
+    with db.transaction() as s:
+        first = clients.find_or_create_client(s, name="Ana Zupan", email="Ana@Example.com")
+    with db.transaction() as s:
+        again = clients.find_or_create_client(
+            s, name="A. Zupan", email="ana@example.com", phone="041 123 456"
+        )
+        assert (again.id, again.name, again.phone) == (first.id, "Ana Zupan", "041 123 456")
+    with db.transaction() as s:
+        third = clients.find_or_create_client(
+            s, name="Ana", email="ana@example.com", phone="099 999 999"
+        )
+        assert third.phone == "041 123 456"  # a known number is never overwritten by a booking
+    with db.read() as s:
+        assert len(s.exec(select(Client).where(Client.email == "ana@example.com")).all()) == 1
+
+
+def test_a_client_is_found_or_registered_with_one_statement(db, clinic):
+    from tests.integration.test_query_count import statements
+
+    for address in ("new@example.com", "new@example.com"):  # registered, then returning
+        with statements(db) as seen, db.transaction() as s:
+            clients.find_or_create_client(s, name="New", email=address)
+        assert [q.split()[0] for q in seen if q.split()[0] in ("SELECT", "INSERT", "UPDATE")] == [
+            "INSERT"
+        ]
