@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(PY) -m bench.availability
 	$(PY) -m bench.feeds
 	$(PY) -m bench.bookings
+	$(PY) -m bench.courses
 	$(PY) -m bench.serialisation
 
 clean:

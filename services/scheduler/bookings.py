@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, request, url_for
@@ -111,7 +112,11 @@ def create() -> Response:
         )
         return _out(session, made)
 
-    return idempotent(action, 201)
+    response = idempotent(action, 201)
+    made = json.loads(response.get_data())  # a replay's body too: it is the first response's
+    response.headers["ETag"] = etag(made["sequence"])
+    response.headers["Location"] = url_for(".show", booking_id=made["id"])
+    return response
 
 
 @bp.get("/bookings")

@@ -35,6 +35,7 @@ ETAG = {
         "schema": {"type": "string"},
     }
 }
+LOCATION = {"Location": {"description": "The new booking's address", "schema": {"type": "string"}}}
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -158,9 +159,11 @@ def _operation(rule: Any, op: Operation, ref: Any) -> dict[str, Any]:
         }
     else:
         result["responses"][str(op.status)] = {"description": "OK"}
-    versioned = "If-Match" in op.headers or rule.endpoint == "bookings.show"
+    versioned = "If-Match" in op.headers or rule.endpoint in ("bookings.show", "bookings.create")
     if versioned:
-        result["responses"][str(op.status)]["headers"] = ETAG
+        result["responses"][str(op.status)]["headers"] = dict(ETAG)
+    if rule.endpoint == "bookings.create":
+        result["responses"][str(op.status)]["headers"] |= LOCATION
     errors = set(op.errors)
     if params or op.body is not None:
         errors.add(422)

@@ -20,6 +20,26 @@ def test_a_booking_shows_its_version_as_an_etag_and_in_the_json(client, auth, bo
     assert shown.get_json()["sequence"] == 0
 
 
+def test_a_new_booking_answers_its_etag_and_address_and_a_replay_answers_the_same(
+    client, auth, clinic
+):
+    body = {
+        "treatment_type_id": clinic.facial.id,
+        "start": at("14:00"),
+        "client_id": clinic.client.id,
+    }
+    headers = {**auth, "Idempotency-Key": "etag-on-create"}
+    made = client.post("/api/v1/bookings", json=body, headers=headers)
+    replayed = client.post("/api/v1/bookings", json=body, headers=headers)
+    assert made.status_code == replayed.status_code == 201
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    for response in (made, replayed):
+        assert response.headers["ETag"] == '"0"'
+        assert response.headers["Location"] == f"/api/v1/bookings/{made.get_json()['id']}"
+    shown = client.get(made.headers["Location"], headers=auth)
+    assert shown.headers["ETag"] == made.headers["ETag"]
+
+
 def test_a_move_naming_the_current_version_goes_through_and_answers_the_new_etag(
     client, auth, booked
 ):
