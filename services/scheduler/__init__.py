@@ -47,9 +47,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         courses,
         health,
         openapi,
+        waitlist,
     )
 
-    for module in (health, catalog, availability, bookings, courses, openapi):
+    for module in (health, catalog, availability, bookings, courses, waitlist, openapi):
         app.register_blueprint(module.bp)
     _register_optional(app)
     cors.register(app, settings.cors_origins)

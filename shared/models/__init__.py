@@ -20,6 +20,7 @@ from shared.models.logins import LoginThrottle, StaffLoginAddress, StaffSession
 from shared.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from shared.models.staff import Closure, Therapist, TimeOff, WorkingHours
 from shared.models.types import UTCDateTime, utcnow
+from shared.models.waitlist import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 from shared.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
@@ -33,12 +34,14 @@ __all__ = [
     "Clinic",
     "Closure",
     "Course",
+    "EntryStatus",
     "Feature",
     "FeedVersion",
     "IdempotencyRecord",
     "LoginThrottle",
     "MessageKind",
     "MessageStatus",
+    "OfferStatus",
     "OutboxMessage",
     "Room",
     "RoomFeature",
@@ -51,6 +54,8 @@ __all__ = [
     "TreatmentType",
     "UTCDateTime",
     "User",
+    "WaitlistEntry",
+    "WaitlistOffer",
     "WorkerHeartbeat",
     "WorkingHours",
     "utcnow",
