@@ -41,6 +41,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
     from services.dashboard.views.day import DayView
     from services.dashboard.views.lists import BookingListView, OutboxView
     from services.dashboard.views.people import ClientView, StaffView
+    from services.dashboard.views.waitlist import WaitlistView
 
     admin = Admin(
         app,
@@ -56,6 +57,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
         BookingListView(Booking, orm, name="Bookings", endpoint="bookings", url="/bookings")
     )
     admin.add_view(ClientView(Client, orm, name="Clients", endpoint="clients", url="/clients"))
+    admin.add_view(WaitlistView(name="Waiting list", endpoint="waitlist", url="/waitlist"))
     admin.add_view(BookingPage(name="Booking", endpoint="booking", url="/booking"))
     admin.add_view(
         TreatmentTypeView(

@@ -1,0 +1,88 @@
+"""The waiting-list screen: the receptionist adds the client on the phone, sees who waits in
+line with their wishes and offers, and removes an entry; a refusal shows under its field and
+writes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.dashboard.conftest import text
+from tests.factories import MONDAY
+from tests.integration.conftest import snapshot
+
+
+def form(clinic, **changes):
+    data = {
+        "client_id": str(clinic.client.id),
+        "treatment_type_id": str(clinic.facial.id),
+        "therapist_id": "",
+        "first_day": MONDAY.isoformat(),
+        "last_day": (MONDAY + timedelta(days=6)).isoformat(),
+        "mornings": "y",
+        "evenings": "y",
+        "weekdays": ["0", "3"],
+        "notes": "Prefers Anna's couch",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_receptionist_adds_a_client_and_sees_her_in_line_with_her_wishes(reception, clinic):
+    picked = reception.get(f"/waitlist/?client_id={clinic.client.id}")
+    assert picked.status_code == 200
+    assert "Eva Horvat" in text(picked)
+    added = reception.post(f"/waitlist/?client_id={clinic.client.id}", data=form(clinic))
+    assert added.status_code == 302, text(added)
+    page = text(reception.get("/waitlist/"))
+    assert "Eva Horvat is on the waiting list" in page
+    assert "Facial rejuvenation" in page
+    assert "Mon, Thu · mornings, evenings" in page
+    assert 'data-state="waiting"' in page
+
+
+def test_removing_an_entry_marks_it_removed(reception, clinic, db):
+    reception.post("/waitlist/", data=form(clinic))
+    page = reception.get("/waitlist/").get_data(as_text=True)
+    entry_id = int(page.split('data-entry="', 1)[1].split('"', 1)[0])
+    gone = reception.post(f"/waitlist/{entry_id}/remove")
+    assert gone.status_code == 302
+    page = reception.get("/waitlist/").get_data(as_text=True)
+    assert f"Entry #{entry_id} is off the waiting list" in page
+    assert 'data-state="removed"' in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"last_day": "2027-02-01"}, "the last day is before the first day"),
+        ({"mornings": None, "evenings": None}, "choose at least one of mornings"),
+        ({"weekdays": []}, "choose at least one weekday"),
+        ({"weekdays": ["9"]}, "Not a valid choice"),
+        ({"therapist_id": "999999"}, "Not a valid choice"),
+        ({"treatment_type_id": ""}, "This field is required"),
+        ({"first_day": "0001-01-01"}, "pick a date within"),
+        ({"notes": "x" * 2001}, "2000 characters"),
+        ({"notes": "bad\x00"}, "NUL"),
+        ({"client_id": ""}, "choose the client first"),
+        ({"client_id": "999999999999"}, "choose the client first"),
+    ],
+)
+def test_bad_input_on_the_form_is_refused_under_its_field_and_writes_nothing(
+    reception, clinic, db, changes, message
+):
+    with db.read() as session:
+        before = snapshot(session)
+    answer = reception.post("/waitlist/", data=form(clinic, **changes))
+    # a NUL is refused by the dashboard's request guard (400) before any screen reads it
+    assert answer.status_code == (400 if message == "NUL" else 422)
+    assert message.lower() in text(answer).lower()
+    with db.read() as session:
+        assert snapshot(session) == before
+
+
+def test_a_therapist_who_does_not_give_the_treatment_is_refused_by_name(reception, clinic):
+    answer = reception.post("/waitlist/", data=form(clinic, therapist_id=str(clinic.boris.id)))
+    assert answer.status_code == 422
+    assert "Boris Li does not give Facial rejuvenation" in text(answer)
