@@ -1,7 +1,8 @@
-"""The SQL behind the day view: one local day's sessions, hours, time off and closures.
+"""The SQL behind the day and week views: local days' sessions, hours, time off and closures,
+and the marker that says when any of it changed.
 
 A fixed number of range queries, whatever the size of the clinic or its history; the
-dashboard lays the rows out (services/dashboard/dayplan.py).
+dashboard lays the rows out (services/dashboard/dayplan.py, weekplan.py).
 """
 
 from __future__ import annotations
@@ -12,13 +13,29 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, or_, select
 
 from shared import clinic_time
 from shared.calendar_data import MAX_BOOKING_SPAN
 from shared.course_queries import course_positions
-from shared.models import Booking, BookingStatus, Closure, Room, Therapist, TimeOff, WorkingHours
+from shared.models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    CatalogVersion,
+    Closure,
+    Room,
+    Therapist,
+    TimeOff,
+    WorkingHours,
+)
+
+# How many of the newest booking events the marker counts: a write that took its event id
+# before another's but committed after it still changes the marker, as long as fewer than
+# this many writes overtook it.
+MARKER_WINDOW = 64
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,12 @@ class DayData:
     time_off: dict[int, list[TimeOff]]  # therapist id -> time off touching the day
     show_cancelled: bool
     course_places: dict[int, tuple[int, int]] = field(default_factory=dict)  # "3/10" per booking
+    last_day: date | None = None  # a range's last day (a week); None for one day
+
+    @property
+    def days(self) -> list[date]:
+        last = self.last_day or self.day
+        return [date.fromordinal(n) for n in range(self.day.toordinal(), last.toordinal() + 1)]
 
     @property
     def shown(self) -> list[Booking]:
@@ -46,7 +69,16 @@ def _shown(bookings: Sequence[Booking], show_cancelled: bool) -> list[Booking]:
 def load_day(session: Session, *, day: date, tz: ZoneInfo, show_cancelled: bool) -> DayData:
     """Everything the day view needs for the clinic's local `day`; raises nothing (an empty
     clinic has an empty day)."""
-    lo, hi = clinic_time.day_bounds(day, tz)
+    return load_days(session, first=day, last=day, tz=tz, show_cancelled=show_cancelled)
+
+
+def load_days(
+    session: Session, *, first: date, last: date, tz: ZoneInfo, show_cancelled: bool
+) -> DayData:
+    """The same for local days `first`..`last` (a week view), in the same number of
+    statements; raises nothing."""
+    lo = clinic_time.day_bounds(first, tz)[0]
+    hi = clinic_time.day_bounds(last, tz)[1]
     bookings = session.exec(
         select(Booking)
         .where(
@@ -95,5 +127,32 @@ def load_day(session: Session, *, day: date, tz: ZoneInfo, show_cancelled: bool)
     courses = {b.course_id for b in shown if b.course_id is not None}
     places = course_positions(session, courses)
     return DayData(
-        day, bookings, closures, therapists, rooms, hours, time_off, show_cancelled, places
+        first,
+        bookings,
+        closures,
+        therapists,
+        rooms,
+        hours,
+        time_off,
+        show_cancelled,
+        places,
+        last_day=None if last == first else last,
     )
+
+
+_NEWEST_EVENT = select(func.max(col(BookingEvent.id))).scalar_subquery()
+_MARKER = select(
+    _NEWEST_EVENT,
+    select(func.count())
+    .where(col(BookingEvent.id) > _NEWEST_EVENT - MARKER_WINDOW)
+    .scalar_subquery(),
+    select(col(CatalogVersion.version)).where(col(CatalogVersion.id) == 1).scalar_subquery(),
+)  # built once
+
+
+def change_marker(session: Session) -> str:
+    """A short text that changes whenever a booking is made, moved, cancelled or marked
+    (each such write records a booking event) or the catalog (rooms, therapists, weekly
+    hours) changes, in any process; one statement of primary-key lookups, cheap to poll."""
+    newest, recent, catalog = session.exec(_MARKER).one()
+    return f"{newest or 0}.{recent}.{catalog or 0}"

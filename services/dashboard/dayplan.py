@@ -12,7 +12,7 @@ from datetime import date, datetime
 from math import ceil, floor
 from zoneinfo import ZoneInfo
 
-from shared import clinic_time
+from shared import clinic_time, lifecycle
 from shared.day_data import DayData
 from shared.intervals import Interval, clip, merge, subtract
 from shared.models import Booking, BookingStatus
@@ -38,6 +38,8 @@ class Block:
     detail: str  # the room in a therapist's column, the therapist in a room's
     notes: bool
     course: str = ""  # "3/10": the session's place in its course of treatment, if any
+    version: int = 0  # the booking's sequence, which a move by drag is based on
+    movable: bool = False  # whether the rules let it move now (shared.lifecycle)
     # Filled by lay_out:
     top: float = 0
     height: float = 0
@@ -131,7 +133,7 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
         for b in shown:
             if b.room_id in by_key:
                 by_key[b.room_id].blocks.append(
-                    _block(b, b.therapist.name if b.therapist else "", data.course_places)
+                    _block(b, b.therapist.name if b.therapist else "", data.course_places, now)
                 )
     else:
         for t in data.therapists:
@@ -157,7 +159,7 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
         for b in shown:
             if b.therapist_id in by_key:
                 by_key[b.therapist_id].blocks.append(
-                    _block(b, b.room.name if b.room else "", data.course_places)
+                    _block(b, b.room.name if b.room else "", data.course_places, now)
                 )
 
     plan = DayPlan(day=day, mode=mode, tz=tz, columns=columns)
@@ -167,7 +169,7 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
     return plan
 
 
-def _block(b: Booking, detail: str, places: dict[int, tuple[int, int]]) -> Block:
+def _block(b: Booking, detail: str, places: dict[int, tuple[int, int]], now: datetime) -> Block:
     tt = b.treatment_type
     place = places.get(b.id)  # type: ignore[arg-type]
     return Block(
@@ -183,6 +185,8 @@ def _block(b: Booking, detail: str, places: dict[int, tuple[int, int]]) -> Block
         detail=detail,
         notes=bool(b.notes),
         course=f"{place[0]}/{place[1]}" if place else "",
+        version=b.sequence,
+        movable=lifecycle.move_refusal(b, now) is None,
     )
 
 

@@ -30,27 +30,230 @@
     b.addEventListener("click", function () { help.hidden = true; });
   });
 
-  // The day view fits the working day to the window (within readable limits).
+  // What the server sent for each live part of the day or week view, before this script
+  // touched it (fitting, classes): a redraw replaces only the parts whose HTML changed.
+  var served = {};
+  var liveLeaves = function (root) {
+    return Array.prototype.filter.call(root.querySelectorAll("[data-live-key]"), function (el) {
+      return !el.querySelector("[data-live-key]");
+    });
+  };
+  var liveContainers = function (root) {
+    return Array.prototype.filter.call(root.querySelectorAll("[data-live-key]"), function (el) {
+      return !!el.querySelector("[data-live-key]");
+    }).map(function (el) { return el.dataset.liveKey; }).join(" ");
+  };
+  liveLeaves(document).forEach(function (el) { served[el.dataset.liveKey] = el.outerHTML; });
+
+  // The day view fits the working day to the window (within readable limits); when it cannot,
+  // the page scrolls, so the last session is always in reach (and on paper).
   var cal = document.querySelector("[data-fit-day]");
+  var fitCards = function (root) {
+    root.querySelectorAll(".block").forEach(function (b) {
+      var h = b.getBoundingClientRect().height;
+      b.classList.toggle("short", h < 36);
+      b.classList.toggle("compact", h >= 36 && h < 62);
+    });
+  };
   if (cal) {
     var fit = function () {
       var span = parseFloat(getComputedStyle(cal).getPropertyValue("--span"));
       var head = cal.querySelector(".cal-head").offsetHeight;
       var height = Math.max(320, window.innerHeight - cal.getBoundingClientRect().top - window.scrollY - 44);
-      cal.style.maxHeight = height + "px";
       var px = Math.max(1.1, Math.min(2.2, (height - head - 4) / span));
       cal.style.setProperty("--px", px.toFixed(3) + "px");
-      cal.querySelectorAll(".block").forEach(function (b) {
-        var h = b.getBoundingClientRect().height;
-        b.classList.toggle("short", h < 36);
-        b.classList.toggle("compact", h >= 36 && h < 62);
-      });
+      fitCards(cal);
     };
     fit();
     window.addEventListener("resize", fit);
+    window.addEventListener("beforeprint", function () { fitCards(cal); });
     var now = cal.querySelector(".now-line");
-    if (now && now.offsetTop > cal.clientHeight) { cal.scrollTop = now.offsetTop - cal.clientHeight / 3; }
+    if (now) {
+      var nowTop = now.getBoundingClientRect().top + window.scrollY;
+      if (nowTop > window.innerHeight) { window.scrollTo(0, nowTop - window.innerHeight / 3); }
+    }
   }
+
+  // A toast for what a drag did or why it was refused.
+  var toast = document.querySelector("[data-toast]");
+  var toastTimer = null;
+  var say = function (message, refused) {
+    if (!toast) return;
+    toast.textContent = message;
+    toast.classList.toggle("refused", !!refused);
+    toast.setAttribute("role", refused ? "alert" : "status");
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.hidden = true; }, refused ? 10000 : 6000);
+  };
+
+  // Live refresh: poll the cheap change marker; when it moved, fetch the page and replace
+  // only the columns, cells and counts whose HTML changed (scroll and focus stay).
+  var liveRoot = document.querySelector("[data-live-root]");
+  var dragging = null;
+  var redraw = function () {
+    return fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("[data-live-root]");
+        var current = document.querySelector("[data-live-root]");
+        if (!fresh || !current) return;
+        current.dataset.liveMarker = fresh.dataset.liveMarker;
+        current.dataset.csrf = fresh.dataset.csrf;
+        if (liveContainers(fresh) !== liveContainers(current)) {
+          current.innerHTML = fresh.innerHTML;  // the grid itself changed shape
+          liveLeaves(document).forEach(function (el) { served[el.dataset.liveKey] = el.outerHTML; });
+          if (cal) { cal = current.querySelector("[data-fit-day]"); }
+          if (cal && typeof fit === "function") fit();
+        }
+        liveLeaves(doc).forEach(function (el) {
+          var key = el.dataset.liveKey;
+          if (served[key] === el.outerHTML) return;
+          var old = document.querySelector('[data-live-key="' + CSS.escape(key) + '"]');
+          if (!old) return;
+          var copy = document.importNode(el, true);
+          old.replaceWith(copy);
+          served[key] = el.outerHTML;
+          fitCards(copy);
+        });
+      });
+  };
+  if (liveRoot) {
+    var pollMs = parseInt(liveRoot.dataset.pollMs, 10) || 2000;
+    var poll = function () {
+      if (dragging || document.hidden) { setTimeout(poll, pollMs); return; }
+      fetch(liveRoot.dataset.liveUrl, { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          var now = document.querySelector("[data-live-root]");
+          if (body && now && body.marker !== now.dataset.liveMarker) return redraw();
+        })
+        .catch(function () {})
+        .then(function () { setTimeout(poll, pollMs); });
+    };
+    setTimeout(poll, pollMs);
+    if (/[?&]print=1(&|$)/.test(window.location.search)) { window.print(); }
+  }
+
+  // Move by drag: a session follows the pointer; the times the rules allow are marked; the
+  // drop asks the server, which moves it through the booking rules or says why not.
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  var hhmm = function (minute) {
+    minute = Math.max(0, Math.min(24 * 60 - 1, minute));
+    return pad(Math.floor(minute / 60)) + ":" + pad(minute % 60);
+  };
+  var dayGrid = function () { return document.querySelector("[data-fit-day]"); };
+  var pxOf = function (grid) { return parseFloat(getComputedStyle(grid).getPropertyValue("--px")) || 1.5; };
+  var clearHints = function () {
+    document.querySelectorAll(".drop-hint").forEach(function (h) { h.remove(); });
+    document.querySelectorAll(".drop-ok").forEach(function (c) { c.classList.remove("drop-ok"); });
+  };
+  var showHints = function (el) {
+    var grid = dayGrid();
+    var week = document.querySelector("[data-week]");
+    var first, last;
+    if (grid) { first = last = grid.dataset.day; }
+    else if (week) {
+      var days = week.querySelectorAll("td[data-day]");
+      first = days[0].dataset.day; last = days[days.length - 1].dataset.day;
+    } else { return; }
+    fetch(el.dataset.free + "?start=" + first + "&end=" + last, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (!dragging || dragging.el !== el) return;
+        (body.times || []).forEach(function (t) {
+          if (grid) {
+            var col = grid.querySelector('.cal-col[data-col-kind="therapist"][data-col-key="' + t.therapist_id + '"]');
+            if (!col) return;
+            var parts = t.time.split(":");
+            var minute = parseInt(parts[0], 10) * 60 + parseInt(parts[1], 10) - parseInt(grid.dataset.firstMinute, 10);
+            var hint = document.createElement("div");
+            hint.className = "drop-hint";
+            hint.style.top = (minute * pxOf(grid)) + "px";
+            hint.title = t.time;
+            col.appendChild(hint);
+          } else if (t.time === el.dataset.time) {
+            var cell = week.querySelector('td[data-col-kind="therapist"][data-col-key="' + t.therapist_id + '"][data-day="' + t.day + '"]');
+            if (cell) cell.classList.add("drop-ok");
+          }
+        });
+      }).catch(function () {});
+  };
+  var target = function (x, y) {
+    var under = document.elementFromPoint(x, y);
+    return under ? under.closest("[data-col-key]") : null;
+  };
+  var drop = function (d, x, y) {
+    var place = target(x, y);
+    if (!place) { say("Drop the session on a column of the view.", true); return; }
+    var body = new FormData();
+    var root = document.querySelector("[data-live-root]");
+    body.append("csrf_token", root.dataset.csrf);
+    body.append("version", d.el.dataset.version);
+    if (place.tagName === "TD") {
+      body.append("date", place.dataset.day);
+      body.append("time", d.el.dataset.time);
+    } else {
+      var grid = dayGrid();
+      var step = parseInt(grid.dataset.step, 10) || 15;
+      var top = y - d.grabY - place.getBoundingClientRect().top;
+      var minute = parseInt(grid.dataset.firstMinute, 10) + top / pxOf(grid);
+      body.append("date", grid.dataset.day);
+      body.append("time", hhmm(Math.round(minute / step) * step));
+    }
+    body.append(place.dataset.colKind === "room" ? "room_id" : "therapist_id", place.dataset.colKey);
+    fetch(d.el.dataset.move, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (r) { return r.json().catch(function () { return { ok: false, message: "The move failed (" + r.status + "): reload the page." }; }); })
+      .then(function (res) { say(res.message, !res.ok); return redraw(); })
+      .catch(function () { say("The server did not answer: nothing was moved.", true); });
+  };
+  document.addEventListener("pointerdown", function (ev) {
+    var el = ev.target.closest && ev.target.closest("[data-move]");
+    if (!el || ev.button !== 0) return;
+    ev.preventDefault();  // no native link drag, no text selection
+    var rect = el.getBoundingClientRect();
+    dragging = { el: el, x: ev.clientX, y: ev.clientY, grabY: ev.clientY - rect.top, moved: false };
+  });
+  document.addEventListener("pointermove", function (ev) {
+    if (!dragging) return;
+    var dx = ev.clientX - dragging.x, dy = ev.clientY - dragging.y;
+    if (!dragging.moved) {
+      if (Math.abs(dx) + Math.abs(dy) < 6) return;
+      dragging.moved = true;
+      dragging.el.classList.add("dragging");
+      showHints(dragging.el);
+    }
+    dragging.el.style.transform = "translate(" + dx + "px, " + dy + "px)";
+  });
+  document.addEventListener("pointerup", function (ev) {
+    if (!dragging) return;
+    var d = dragging;
+    dragging = null;
+    if (!d.moved) return;  // a click: the link opens the session
+    d.el.addEventListener("click", function (c) { c.preventDefault(); }, { once: true });
+    d.el.classList.remove("dragging");
+    d.el.style.transform = "";
+    clearHints();
+    drop(d, ev.clientX, ev.clientY);
+  });
+
+  // A click on an empty time of a column (or an empty part of a week's day) opens the
+  // booking form with that day, therapist and time filled in.
+  document.addEventListener("click", function (ev) {
+    if (ev.defaultPrevented || ev.button !== 0) return;
+    var place = ev.target.closest && ev.target.closest("[data-book-url]");
+    if (!place || ev.target.closest("a, button, .block, .week-card")) return;
+    var url = place.dataset.bookUrl;
+    if (place.tagName !== "TD") {
+      var grid = dayGrid();
+      var step = parseInt(grid.dataset.step, 10) || 15;
+      var minute = parseInt(grid.dataset.firstMinute, 10) + (ev.clientY - place.getBoundingClientRect().top) / pxOf(grid);
+      url += (url.indexOf("?") < 0 ? "?" : "&") + "time=" + hhmm(Math.floor(minute / step) * step);
+    }
+    window.location.href = url;
+  });
 
   // Forms that refresh on change (the day picker, the booking form's filters).
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {

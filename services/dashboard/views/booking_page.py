@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -62,6 +62,17 @@ class MoveForm(FlaskForm):
     therapist_id = OptionalIdSelect("Therapist")
     room_id = OptionalIdSelect("Room")
     override_notice = BooleanField("Move at short notice")
+    version = VersionField()
+
+
+class DropForm(FlaskForm):
+    """A session dropped on the day or week view: the new day and time, and the therapist
+    or room of the column it was dropped in (any other is refused by the rules)."""
+
+    date = DateField("Day", validators=[InputRequired(), near_today])
+    time = TimeField("Time", validators=[InputRequired()])
+    therapist_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
+    room_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
     version = VersionField()
 
 
@@ -130,6 +141,68 @@ class BookingPage(SecureView):
             except ClinicError as exc:
                 refusals.attach(exc, form, MOVE_FIELDS)
         return self._page(booking_id, move_form=form, status=422)
+
+    @expose("/<int:booking_id>/drop", methods=("POST",))
+    def drop(self, booking_id: int) -> Any:
+        """A move by drag: {"ok", "message"}, refused like the move form (412 when stale)."""
+        b = self._load(booking_id)
+        form = DropForm()
+        if not form.validate_on_submit():
+            problems = [f"{name}: {errs[0]}" for name, errs in form.errors.items()]
+            return jsonify({"ok": False, "message": "; ".join(problems)}), 422
+        try:
+            start = clinic_time.wall_instant(form.date.data, form.time.data, context.tz(), "start")
+            with context.db().transaction() as s:
+                moved = booking.reschedule(
+                    s,
+                    booking_id,
+                    actor=current_user.actor,
+                    start=None if start == b.start_at else start,
+                    therapist_id=None
+                    if form.therapist_id.data in (None, b.therapist_id)
+                    else form.therapist_id.data,
+                    room_id=None if form.room_id.data in (None, b.room_id) else form.room_id.data,
+                    override_notice=True,  # staff may move at short notice; it is on screen
+                    now=context.now(),
+                    expected_sequence=form.version.data,
+                )
+                when = clinic_time.fmt_span(moved.start_at, moved.end_at, context.tz())
+                where = f"{moved.therapist.name} in {moved.room.name}"  # type: ignore[union-attr]
+        except ClinicError as exc:
+            body = {"ok": False, "message": exc.message, "field": exc.field}
+            return jsonify(body), http_status(exc)
+        message = f"Moved to {when} with {where}. The client gets an update."
+        return jsonify({"ok": True, "message": message})
+
+    @expose("/<int:booking_id>/free-times")
+    def free_times(self, booking_id: int) -> Any:
+        """Where a dragged session may go: [{"day", "time", "therapist_id"}] for the days
+        start..end (a day or a week view's), or why none."""
+        b = self._load(booking_id)
+        clinic, now, tz = context.clinic(), context.now(), context.tz()
+        first, last = _arg_date(request.args.get("start")), _arg_date(request.args.get("end"))
+        if clinic is None or first is None:
+            return jsonify({"times": [], "problem": "start: give a day like 2027-03-01"}), 422
+        try:
+            with context.db().read() as s:
+                slots = available_slots(
+                    s,
+                    treatment_type_id=b.treatment_type_id,
+                    start=first,
+                    end=last or first,
+                    now=bookable.offer_from(clinic, now, override_notice=True),
+                )
+        except ClinicError as exc:
+            return jsonify({"times": [], "problem": exc.message}), http_status(exc)
+        times = [
+            {
+                "day": x.start.astimezone(tz).date().isoformat(),
+                "time": f"{x.start.astimezone(tz):%H:%M}",
+                "therapist_id": x.therapist_id,
+            }
+            for x in slots
+        ]
+        return jsonify({"times": times, "problem": ""})
 
     @expose("/<int:booking_id>/cancel", methods=("POST",))
     def cancel(self, booking_id: int) -> Any:
