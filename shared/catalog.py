@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, func, select
 
-from shared import clinic_time, validation
+from shared import clinic_locale, clinic_time, validation
 from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
 from shared.models import (
     Booking,
@@ -57,6 +57,8 @@ def configure_clinic(session: Session, **values: Any) -> Clinic:
         "reminder_hours_before": lambda v: _whole(v, "reminder_hours_before", 0, 720),
         "invite_therapists": lambda v: _flag(v, "invite_therapists"),
         "feed_shows_client_details": lambda v: _flag(v, "feed_shows_client_details"),
+        "locale": _locale,
+        "receptionists_enter_time_off": lambda v: _flag(v, "receptionists_enter_time_off"),
     }
     checked: dict[str, Any] = {}
     for key, value in values.items():
@@ -71,6 +73,13 @@ def configure_clinic(session: Session, **values: Any) -> Clinic:
     session.add(clinic)
     session.flush()
     return clinic
+
+
+def _locale(value: Any) -> str:
+    if value == "" or value in clinic_locale.LOCALES:
+        return str(value)
+    known = ", ".join(sorted(clinic_locale.LOCALES))
+    raise InvalidInput(f"must be empty (from the timezone) or one of {known}", field="locale")
 
 
 def _slot_step(value: Any) -> int:

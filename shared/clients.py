@@ -9,9 +9,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from shared import validation
+from shared import clinic_locale, search_text, validation
 from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
-from shared.models import Booking, Client
+from shared.models import Booking, Client, Clinic
 from shared.models.types import utcnow
 
 SEARCH_LIMIT = 12
@@ -58,10 +58,14 @@ def _register_statement(insert: Any) -> Any:
         phone=bindparam("phone"),
         notes="",
         created_at=bindparam("created_at"),
+        search_key=bindparam("search_key"),
+        phone_digits=bindparam("phone_digits"),
     )
-    keep_or_fill = case((col(Client.phone) == "", statement.excluded.phone), else_=Client.phone)
+    lacks_phone = col(Client.phone) == ""
+    keep_or_fill = case((lacks_phone, statement.excluded.phone), else_=Client.phone)
+    digits = case((lacks_phone, statement.excluded.phone_digits), else_=Client.phone_digits)
     return statement.on_conflict_do_update(
-        index_elements=["email"], set_={"phone": keep_or_fill}
+        index_elements=["email"], set_={"phone": keep_or_fill, "phone_digits": digits}
     ).returning(Client)
 
 
@@ -87,7 +91,14 @@ def find_or_create_client(
     name = validation.text(name, "name", max_len=200)
     phone = validation.text(phone or "", "phone", max_len=50, required=False)
     statement = _REGISTER[session.get_bind().dialect.name]
-    params = {"name": name, "email": address, "phone": phone, "created_at": utcnow()}
+    params = {
+        "name": name,
+        "email": address,
+        "phone": phone,
+        "created_at": utcnow(),
+        "search_key": search_text.search_key(name, address),
+        "phone_digits": search_text.digits(phone),
+    }
     return session.scalars(statement, params, execution_options={"populate_existing": True}).one()
 
 
@@ -133,20 +144,36 @@ def delete_client(session: Session, client_id: int) -> None:
 
 
 def search_clients(session: Session, q: str, *, limit: int = SEARCH_LIMIT) -> list[Client]:
-    """Clients whose name, e-mail or phone contains `q`, by name (phone digits ignore spaces,
-    dashes and slashes); nothing for fewer than two characters. Raises InvalidInput."""
+    """Clients whose name or e-mail contains `q` without regard to case or accents ("bozic"
+    finds "Božič"), or whose phone holds the number typed in any common format ("040 474 696"
+    finds "+386 40 474 696"), by name; nothing for fewer than two characters (one Chinese
+    character is enough).
+    Raises InvalidInput."""
     if not isinstance(q, str):
         raise InvalidInput("expected text to search for", field="q")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
         raise InvalidInput("must be a whole number from 1 to 100", field="limit")
     q = validation.text(q, "q", max_len=200, required=False)
-    if len(q) < 2:
+    if not search_text.long_enough(q):
         return []
-    like = f"%{q.lower()}%"
-    digits = "".join(ch for ch in q if ch.isdigit())
-    conditions = [func.lower(Client.name).like(like), func.lower(Client.email).like(like)]
-    if len(digits) >= 3:
-        bare = func.replace(func.replace(func.replace(Client.phone, " ", ""), "-", ""), "/", "")
-        conditions.append(bare.like(f"%{digits}%"))
-    query = select(Client).where(or_(*conditions)).order_by(col(Client.name)).limit(limit)
+    condition = matching(q, calling_code=calling_code(session))
+    query = select(Client).where(condition).order_by(col(Client.name)).limit(limit)
     return list(session.exec(query))
+
+
+def matching(q: str, *, calling_code: str) -> Any:
+    """The condition search puts on clients (also used by the dashboard's client list)."""
+    folded = search_text.fold(q)
+    conditions = [col(Client.search_key).contains(folded, autoescape=True)]
+    number = search_text.national_digits(q, calling_code)
+    if len(number) >= 3:
+        conditions.append(col(Client.phone_digits).contains(number, autoescape=True))
+    return or_(*conditions)
+
+
+def calling_code(session: Session) -> str:
+    """The clinic's country calling code, which a number typed with it may leave out."""
+    clinic = session.get(Clinic, 1)
+    if clinic is None:
+        return ""
+    return clinic_locale.locale_of(clinic.locale, clinic.timezone).calling_code

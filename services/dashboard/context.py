@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 
-from shared import clinic_time, directory
+from shared import clinic_locale, clinic_time, directory
+from shared.clinic_locale import Locale
 from shared.config import Settings
 from shared.db import Database
 from shared.models import Clinic
@@ -44,3 +45,9 @@ def tz() -> ZoneInfo:
 def today() -> date:
     """Today's date on the clinic's wall calendar."""
     return clinic_time.local_date(now(), tz())
+
+
+def locale() -> Locale:
+    """How the clinic writes dates and times, and its phone calling code."""
+    row = clinic()
+    return clinic_locale.locale_of(row.locale, row.timezone) if row else clinic_locale.FALLBACK

@@ -26,4 +26,7 @@ class Clinic(SQLModel, table=True):
     reminder_hours_before: int = 24
     invite_therapists: bool = False
     feed_shows_client_details: bool = False
+    # "sl-SI": how dates and times are written; "" means the timezone's country's (clinic_locale)
+    locale: str = Field(default="", sa_type=String(16))
+    receptionists_enter_time_off: bool = False  # else only admins enter time off
     feed_token: str = Field(default_factory=new_token, sa_type=String(64))

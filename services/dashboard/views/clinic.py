@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from services.dashboard import context, refusals
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.forms import opts
-from shared import catalog, clinic_time, directory
+from shared import catalog, clinic_locale, clinic_time, directory
 from shared.errors import ClinicError
 from shared.feeds import feed_urls
 from shared.models.types import pk
@@ -33,6 +33,8 @@ SETTING_FIELDS = (
     "reminder_hours_before",
     "invite_therapists",
     "feed_shows_client_details",
+    "locale",
+    "receptionists_enter_time_off",
 )
 
 
@@ -69,6 +71,18 @@ class SettingsForm(FlaskForm):
     )
     invite_therapists = BooleanField("Also send calendar invitations to therapists")
     feed_shows_client_details = BooleanField("Calendar feeds show clients' names")
+    locale = SelectField(
+        "Dates and times written as",
+        choices=opts(
+            [("", "the time zone's country's way")]
+            + [(tag, f"{tag}: {loc.date_hint}") for tag, loc in clinic_locale.LOCALES.items()]
+        ),
+        description="also the country whose calling code a phone number may leave out",
+        validate_choice=False,  # shared.catalog checks it, naming the locales it knows
+    )
+    receptionists_enter_time_off = BooleanField(
+        "Receptionists may enter time off (e.g. a therapist calling in sick)"
+    )
 
 
 class SettingsView(SecureView):
@@ -86,6 +100,10 @@ class SettingsView(SecureView):
                     values[text_field] = (values[text_field] or "").strip()
                 values["invite_therapists"] = bool(values["invite_therapists"])
                 values["feed_shows_client_details"] = bool(values["feed_shows_client_details"])
+                values["locale"] = values["locale"] or ""
+                values["receptionists_enter_time_off"] = bool(
+                    values["receptionists_enter_time_off"]
+                )
                 try:
                     with context.db().transaction() as s:
                         catalog.configure_clinic(s, **values)

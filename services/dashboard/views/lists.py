@@ -17,6 +17,7 @@ from services.dashboard.request_guard import is_id
 from services.dashboard.views import filters
 from services.dashboard.views.base import ClinicModelView, filtered_url, local_dt, options_from
 from services.dashboard.views.catalog import room_options, therapist_options, treatment_options
+from services.dashboard.views.client_search import SearchesBookingsByClient
 from shared import clinic_time, outbox, outbox_queries
 from shared.errors import ClinicError
 from shared.models import Booking, BookingStatus, MessageKind, MessageStatus, OutboxMessage
@@ -75,7 +76,7 @@ class ClientIs(filters.IdIs):
         return "id"
 
 
-class BookingListView(ClinicModelView):
+class BookingListView(SearchesBookingsByClient, ClinicModelView):
     admin_writes = False
     allow_create = True  # goes to the booking form
     allow_edit = False

@@ -13,6 +13,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from services.dashboard.views.base import ClinicModelView, filtered_url
+from services.dashboard.views.client_search import SearchesClients
 from services.dashboard.views.forms import opts
 from shared import accounts, clients
 from shared.models import Client, User
@@ -35,7 +36,7 @@ def _client_bookings(view: Any, ctx: Any, model: Client, name: str) -> Markup:
     return Markup(f'<a href="{escape(url)}">sessions</a> · <a href="{escape(book)}">book</a>')
 
 
-class ClientView(ClinicModelView):
+class ClientView(SearchesClients, ClinicModelView):
     form = ClientForm
     admin_writes = False  # receptionists manage clients
     allow_delete = True
