@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from services import cli
-from shared import heartbeat, retention
+from shared import heartbeat, holds, retention
 from shared.config import Settings
 from shared.db import Database
 from shared.mailer import Mailer, MailerConfig
@@ -28,7 +28,8 @@ log = logging.getLogger("clinic.worker")
 
 
 class Housekeeping:
-    """After each round: the heartbeat, and now and then the retention purge."""
+    """After each round: the heartbeat, lapsed holds let go, and now and then the retention
+    purge."""
 
     def __init__(
         self, database: Database, settings: Settings, beat: heartbeat.Heartbeat, every: float
@@ -41,6 +42,10 @@ class Housekeeping:
 
     def __call__(self, now: datetime) -> None:
         self.beat.beat(now)
+        with self.database.transaction() as session:
+            lapsed = len(holds.expire(session, now=now))
+        if lapsed:
+            log.info("holds lapsed", extra={"holds": lapsed})
         if self.every is None or (self.last_purge and now - self.last_purge < self.every):
             return
         with self.database.transaction() as session:

@@ -36,7 +36,7 @@ from shared.models import Booking, BookingEvent, BookingStatus, MessageKind
 from shared.models.types import pk, utcnow
 from shared.placement import Placement, PlacementRequest, lost_race, place
 
-SOURCES = ("api", "dashboard", "client", "demo", "import")
+SOURCES = ("api", "dashboard", "client", "demo", "import", "online", "waitlist")
 
 
 def get_booking(session: Session, booking_id: int, *, lock: bool = False) -> Booking:
@@ -418,3 +418,8 @@ def _flush(session: Session) -> None:
         if refusal is not None:
             raise refusal from None
         raise
+
+
+# The same history and guard mapping for the other writers of bookings (shared.holds).
+record_event = _record
+guarded_flush = _flush

@@ -70,7 +70,7 @@ def fetch_calendar_data(
     for kind, booking_id, therapist_id, room_id, client_id, start_at, end_at, *more in rows:
         if kind == _BOOKING:
             data.bookings.append(
-                BusyRow(therapist_id, room_id, client_id, start_at, end_at, booking_id, *more[:3])
+                BusyRow(therapist_id, room_id, client_id, start_at, end_at, booking_id, *more[:4])
             )
         elif kind == _TIME_OFF:
             data.time_off.setdefault(therapist_id, []).append((start_at, end_at))
@@ -86,7 +86,6 @@ def fetch_calendar_data(
 
 
 _BOOKING, _TIME_OFF, _CLOSURE, _VERSION = 0, 1, 2, 3
-_NO_TEXT = cast(null(), Text)  # the reason column's type, in the bookings part that comes first
 
 
 @cache
@@ -110,7 +109,12 @@ def _ranges_query(with_clients: bool, detailed: bool) -> CompoundSelect[Any]:
         col(Booking.blocked_start).label("start_at"),
         col(Booking.blocked_end).label("end_at"),
         *(
-            [col(Booking.start_at), col(Booking.end_at), col(Booking.treatment_type_id), _NO_TEXT]
+            [
+                col(Booking.start_at),
+                col(Booking.end_at),
+                col(Booking.treatment_type_id),
+                cast(col(Booking.status), Text),  # the reason column of time off and closures
+            ]
             if detailed
             else []
         ),

@@ -59,6 +59,9 @@ def configure_clinic(session: Session, **values: Any) -> Clinic:
         "feed_shows_client_details": lambda v: _flag(v, "feed_shows_client_details"),
         "locale": _locale,
         "receptionists_enter_time_off": lambda v: _flag(v, "receptionists_enter_time_off"),
+        "online_booking": lambda v: _flag(v, "online_booking"),
+        "hold_minutes": lambda v: _whole(v, "hold_minutes", 5, 24 * 60),
+        "offer_hours": lambda v: _whole(v, "offer_hours", 1, 7 * 24),
     }
     checked: dict[str, Any] = {}
     for key, value in values.items():
@@ -132,6 +135,7 @@ def save_treatment_type(
     colour: str = "#8fbc8f",
     active: bool = True,
     required_features: Sequence[str] = (),
+    online_booking: bool | None = None,
 ) -> TreatmentType:
     """Create or update a treatment type. Raises InvalidInput, NotFound, DuplicateName."""
     existing = _existing(session, TreatmentType, treatment_type_id)
@@ -154,6 +158,8 @@ def save_treatment_type(
         "colour": validation.colour(colour),
         "active": _flag(active, "active"),
     }
+    if online_booking is not None:  # left as it is unless given
+        checked["online_booking"] = _flag(online_booking, "online_booking")
     feature_names = _names(required_features, "required_features")
     tt = existing or TreatmentType(name="", duration_minutes=1)
     for key, value in checked.items():

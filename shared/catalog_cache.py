@@ -75,6 +75,7 @@ class Offer:
     buffer_after: timedelta
     therapist_ids: tuple[int, ...]  # active and qualified, by id
     room_ids: tuple[int, ...]  # active, with every feature the treatment needs, by id
+    online: bool = False  # offered on the booking page
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ class CatalogSnapshot:
     invite_therapists: bool = False
     reminder_hours_before: int = 0
     course_horizon_weeks: int = 26  # how far ahead a course of treatment may reach
+    online_booking: bool = False  # the booking page takes bookings
+    hold_minutes: int = 15  # how long a page's hold waits for the client's confirmation
+    offer_hours: int = 2  # how long a waiting-list offer stays open
 
     @property
     def therapist_ids(self) -> frozenset[int]:
@@ -166,6 +170,9 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             col(Clinic.invite_therapists),
             col(Clinic.reminder_hours_before),
             col(Clinic.course_horizon_weeks),
+            col(Clinic.online_booking),
+            col(Clinic.hold_minutes),
+            col(Clinic.offer_hours),
         ).where(col(Clinic.id) == 1)
     ).first()
     if clinic is None:
@@ -216,6 +223,7 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             col(TreatmentType.duration_minutes),
             col(TreatmentType.buffer_before_minutes),
             col(TreatmentType.buffer_after_minutes),
+            col(TreatmentType.online_booking),
         )
     ):
         tt_id = pk(tt.id)
@@ -229,6 +237,7 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             buffer_after=timedelta(minutes=tt.buffer_after_minutes),
             therapist_ids=tuple(givers.get(tt_id, ())),
             room_ids=tuple(sorted(r for r, has in room_has.items() if needed <= has)),
+            online=bool(tt.online_booking),
         )
     return CatalogSnapshot(
         version=version,
@@ -243,6 +252,9 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
         invite_therapists=bool(clinic.invite_therapists),
         reminder_hours_before=clinic.reminder_hours_before,
         course_horizon_weeks=clinic.course_horizon_weeks,
+        online_booking=bool(clinic.online_booking),
+        hold_minutes=clinic.hold_minutes,
+        offer_hours=clinic.offer_hours,
     )
 
 

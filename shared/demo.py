@@ -203,6 +203,7 @@ def load_demo(session: Session, *, now: datetime | None = None, seed: int = 7) -
         slot_step_minutes=15,
         booking_horizon_days=90,
         min_notice_minutes=120,
+        online_booking=True,
     )
     tz = clinic_time.zone(clinic.timezone)
     types = [
@@ -216,6 +217,7 @@ def load_demo(session: Session, *, now: datetime | None = None, seed: int = 7) -
             colour=colour,
             required_features=features,
             description=description,
+            online_booking=True,
         )
         for name, minutes, before, after, price, colour, features, description in TREATMENTS
     ]

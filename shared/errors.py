@@ -158,6 +158,24 @@ class TooManyAttempts(ClinicError):
         self.retry_after = max(1, int(retry_after))
 
 
+class TooManyHolds(TooManyAttempts):
+    """An e-mail address already has as many unconfirmed holds as the booking page allows."""
+
+    code = "too_many_holds"
+
+
+class HoldExpired(BookingRefused):
+    """A hold's confirmation came after it lapsed: its time may be someone else's now."""
+
+    code = "hold_expired"
+
+
+class OnlineBookingClosed(BookingRefused):
+    """The clinic takes no bookings on its page (or not for this treatment) just now."""
+
+    code = "online_booking_closed"
+
+
 class DatabaseUnavailable(ClinicError):
     """The database cannot be reached just now (down, restarting, overloaded): retryable."""
 
@@ -171,6 +189,7 @@ _HTTP_STATUS: tuple[tuple[type[ClinicError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (ChangedMeanwhile, 412),
+    (HoldExpired, 410),
     (TooManyAttempts, 429),
     (DatabaseUnavailable, 503),
 )

@@ -25,7 +25,7 @@ from shared.errors import (
     TherapistOnTimeOff,
 )
 from shared.intervals import Interval
-from shared.models import Feature, TreatmentFeature
+from shared.models import Booking, Client, Feature, TreatmentFeature
 from shared.slots import WeeklyBlock
 
 
@@ -118,10 +118,15 @@ def busy(
     blocked: Interval,
     tz: ZoneInfo,
     wanted: Interval | None = None,
+    *,
+    hold: str | None = None,
 ) -> BookingConflict:
     """'Room 1 is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation', with the
-    buffers spelled out when only they collide."""
+    buffers spelled out when only they collide; a hold is named as one (`hold`, from
+    `hold`), e.g. 'is held ... awaiting the client's confirmation until 14:30'."""
     span = clinic_time.fmt_span(other[0], other[1], tz)
+    booked = "booked" if hold is None else "held"
+    treatment = treatment if hold is None else f"{treatment}, {hold}"
     buffers = ""
     if wanted is not None and not (other[0] < wanted[1] and wanted[0] < other[1]):
         held = f"{clinic_time.fmt_local(other_blocked[0], tz)}-"
@@ -131,9 +136,40 @@ def busy(
             f"; with time to prepare and clean up that holds {held}, and this session needs {needs}"
         )
     if error is TherapistBusy:
-        return error(f"{holder} is booked {span} for {treatment}{buffers}", field="therapist_id")
+        return error(f"{holder} is {booked} {span} for {treatment}{buffers}", field="therapist_id")
     if error is RoomBusy:
-        return error(f"{holder} is booked {span} for {treatment}{buffers}", field="room_id")
+        return error(f"{holder} is {booked} {span} for {treatment}{buffers}", field="room_id")
+    kind = "session" if hold is None else "session on hold"
     return ClientBusy(
-        f"The client already has a session {span} ({treatment}){buffers}", field="client_id"
+        f"The client already has a {kind} {span} ({treatment}){buffers}", field="client_id"
     )
+
+
+HOLD_ORIGINS = {
+    "online": "booked online",
+    "waitlist": "offered from the waiting list",
+}
+
+
+def hold(session: Session, booking_id: int, tz: ZoneInfo) -> str:
+    """What a hold in the way is, e.g. 'booked online by Eva H., awaiting her confirmation
+    until 14:30' (read only when a refusal names one)."""
+    row = session.exec(
+        select(Booking.source, Booking.hold_expires_at, Client.name)
+        .join(Client, col(Client.id) == col(Booking.client_id))
+        .where(Booking.id == booking_id)
+    ).first()
+    if row is None:  # pragma: no cover - the engine read it a moment ago
+        return "awaiting confirmation"
+    source, until, name = row
+    origin = HOLD_ORIGINS.get(source, "on hold")
+    when = f" until {clinic_time.fmt_local(until, tz)}" if until is not None else ""
+    return f"{origin} for {short_name(name)}, awaiting confirmation{when}"
+
+
+def short_name(name: str) -> str:
+    """'Eva Horvat' -> 'Eva H.': enough for a receptionist, not the whole name on a screen."""
+    parts = name.split()
+    if len(parts) < 2:
+        return name
+    return f"{parts[0]} {parts[-1][0]}."

@@ -342,6 +342,45 @@ def reminder_message(
     return msg
 
 
+def hold_link(base_url: str, booking: Booking) -> str:
+    """The page whose button confirms a hold (opening it confirms nothing: mail scanners
+    open every link)."""
+    return f"{base_url.rstrip('/')}/book/confirm/{booking.hold_token}"
+
+
+def hold_message(
+    booking: Booking,
+    clinic: Clinic,
+    *,
+    recipient: Recipient,
+    mail_from: str,
+    message_id: str,
+    now: datetime,
+    base_url: str,
+) -> EmailMessage:
+    """The booking page's 'please confirm' e-mail: the held session and its confirmation link."""
+    tz = ZoneInfo(clinic.timezone)
+    until = booking.hold_expires_at or now
+    subject = f"Please confirm: {_treatment(booking)}, {when_short(booking.start_at, tz)}"
+    body = Body(
+        subject=subject,
+        paragraphs=[
+            f"Dear {_first_name(recipient.name)},",
+            "we are holding this appointment for you:",
+            _details(booking, clinic, tz),
+            f"To book it, open this link and press the button by {when_short(until, tz)}; "
+            "after that the time goes back to the diary:\n" + hold_link(base_url, booking),
+            "If you did not ask for this appointment, ignore this e-mail: nothing is booked "
+            "until the button is pressed.",
+        ],
+        link=("Confirm my appointment", hold_link(base_url, booking)),
+    )
+    msg = _envelope(clinic, recipient, mail_from, message_id, now, subject)
+    msg.set_content(_text(body, clinic), cte="quoted-printable")
+    msg.add_alternative(_html(body, clinic), subtype="html", cte="quoted-printable")
+    return msg
+
+
 def _envelope(
     clinic: Clinic,
     recipient: Recipient,

@@ -43,6 +43,7 @@ ADDRESS = Rule("address", 20)  # staff log-ins from one address, any account
 ACCOUNT = Rule("account", 5)  # one account, from addresses it never logged in from
 ACCOUNT_AT_ADDRESS = Rule("account@address", 5)  # one account from one of its addresses
 API_ADDRESS = Rule("api_address", 20)  # API key checks from one address
+BOOKING_ADDRESS = Rule("booking_address", 10)  # holds asked for on the booking page
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,24 @@ def _known(session: Session, email: str, address: str) -> bool:
     return session.execute(query).first() is not None
 
 
+def count_booking_request(session: Session, *, address: str | None, now: datetime) -> None:
+    """One more hold asked for on the booking page from this address, counted whether or not
+    it is then placed. Raises TooManyAttempts (nothing counted) while the address must wait."""
+    _count(
+        session,
+        [(BOOKING_ADDRESS, _digest("booking", address_key(address)))],
+        now,
+        refusal="Too many bookings asked for from here: wait a little and try again",
+    )
+
+
 def _count(
-    session: Session, scopes: Sequence[tuple[Rule, str]], now: datetime, *, refuse: bool = True
+    session: Session,
+    scopes: Sequence[tuple[Rule, str]],
+    now: datetime,
+    *,
+    refuse: bool = True,
+    refusal: str = "Too many failed log-ins from here or for this account: wait and try again",
 ) -> None:
     """Add one attempt to every scope, or (with `refuse`) to none while any must still wait.
     Each row is locked first, so concurrent attempts are counted one after another."""
@@ -171,10 +188,7 @@ def _count(
         rows.append((rule, row))
     waiting = [row.not_before for _, row in rows if row.not_before > now]
     if refuse and waiting:
-        raise TooManyAttempts(
-            "Too many failed log-ins from here or for this account: wait and try again",
-            retry_after=_seconds(max(waiting) - now),
-        )
+        raise TooManyAttempts(refusal, retry_after=_seconds(max(waiting) - now))
     for rule, row in rows:
         if row.last_at < now - WINDOW:
             row.failures = 0

@@ -104,6 +104,12 @@ def _plan(
         if booking.start_at <= now:
             return "session has already started"
         return invites.reminder_message(booking, clinic, **common), None  # type: ignore[arg-type]
+    if msg.kind == MessageKind.HOLD.value:
+        if booking.status != BookingStatus.HELD.value:
+            return f"the hold is {booking.status.replace('_', '-')}"
+        if booking.hold_expires_at is None or booking.hold_expires_at <= now:
+            return "the hold has lapsed"
+        return invites.hold_message(booking, clinic, **common), None  # type: ignore[arg-type]
     if msg.kind in COURSE_KINDS:
         return course_mail.plan(session, msg, clinic, **common)  # type: ignore[arg-type]
 

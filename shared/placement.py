@@ -48,6 +48,7 @@ from shared.errors import (
     TooShortNotice,
 )
 from shared.intervals import Interval, containing, merge, overlaps, subtract
+from shared.models import BookingStatus
 from shared.slots import BusyRow, Treatment, best_fit, booking_window, working_intervals
 
 
@@ -168,6 +169,7 @@ class _Held(NamedTuple):
     session_start: datetime | None = None
     session_end: datetime | None = None
     treatment_type_id: int | None = None
+    status: str | None = None
 
 
 @dataclass
@@ -331,6 +333,7 @@ class Placer:
                 row.start_at,
                 row.end_at,
                 row.treatment_type_id,
+                row.status,
             )
             diary.therapists[row.therapist_id].append(held)
             diary.rooms[row.room_id].append(held)
@@ -509,6 +512,7 @@ class Placer:
         first = min(in_the_way, key=self._session_start, default=None)
         if first is None:  # pragma: no cover - the engine saw it a moment ago
             return error("That time was just taken", field=_FIELDS[error])
+        hold = None
         if first.placed >= 0:
             other = self.placed[first.placed]
             times, treatment = (other.start, other.end), other.treatment.name
@@ -516,6 +520,8 @@ class Placer:
             assert first.session_start and first.session_end and first.treatment_type_id
             times = (first.session_start, first.session_end)
             treatment = self.catalog.offers[first.treatment_type_id].name
+            if first.status == BookingStatus.HELD.value:
+                hold = explanations.hold(self.session, first.booking_id, self.tz)
         return explanations.busy(
             error,
             holder.name if holder is not None else "",
@@ -525,6 +531,7 @@ class Placer:
             blocked,
             self.tz,
             (req.start, c.end),
+            hold=hold,
         )
 
     def _session_start(self, held: _Held) -> datetime:

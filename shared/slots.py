@@ -212,6 +212,7 @@ class BusyRow:
     start_at: datetime | None = None
     end_at: datetime | None = None
     treatment_type_id: int | None = None
+    status: str | None = None  # read in detail: a refusal names a hold as one
 
 
 @dataclass

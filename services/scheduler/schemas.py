@@ -34,7 +34,7 @@ Day = Annotated[date, AfterValidator(_sane_year)]
 Instant = Annotated[AwareDatetime, AfterValidator(_sane_year)]
 DayOrInstant = Annotated[date | AwareDatetime, AfterValidator(_sane_year)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Status = Literal["booked", "cancelled", "completed", "no_show"]
+Status = Literal["booked", "cancelled", "completed", "no_show", "held"]
 
 
 class Strict(BaseModel):

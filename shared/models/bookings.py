@@ -23,6 +23,9 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    # Placed, occupying its time, awaiting the client's confirmation until `hold_expires_at`
+    # (see shared.holds); an unconfirmed hold ends as cancelled, freeing the time.
+    HELD = "held"
 
 
 LIVE_STATUSES = (BookingStatus.BOOKED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -36,13 +39,16 @@ class Booking(SQLModel, table=True):
             "blocked_start <= start_at AND end_at <= blocked_end", name="booking_blocked_covers"
         ),
         CheckConstraint(
-            "status IN ('booked', 'cancelled', 'completed', 'no_show')", name="booking_status"
+            "status IN ('booked', 'cancelled', 'completed', 'no_show', 'held')",
+            name="booking_status",
         ),
         CheckConstraint("sequence >= 0", name="booking_sequence"),
         Index("ix_booking_blocked_start", "blocked_start"),
         Index("ix_booking_therapist_start", "therapist_id", "blocked_start"),
         Index("ix_booking_room_start", "room_id", "blocked_start"),
         Index("ix_booking_client_start", "client_id", "blocked_start"),
+        Index("ix_booking_hold_token", "hold_token", unique=True),
+        Index("ix_booking_hold_expires_at", "hold_expires_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -70,6 +76,10 @@ class Booking(SQLModel, table=True):
     cancel_reason: str = Field(default="", sa_type=Text)
     # The course of treatment this session belongs to, if any (see shared.courses).
     course_id: int | None = Field(default=None, foreign_key="course.id", index=True)
+    # A hold (status held): when it lapses unconfirmed, and the secret its confirmation link
+    # carries. Both stay once confirmed, so a second use of the link finds the booking.
+    hold_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    hold_token: str | None = Field(default=None, sa_type=String(64))
 
     treatment_type: TreatmentType | None = Relationship()
     therapist: Therapist | None = Relationship()

@@ -66,6 +66,7 @@ class TreatmentType(SQLModel, table=True):
     currency: str = Field(default="EUR", sa_type=String(3))
     colour: str = Field(default="#8fbc8f", sa_type=String(7))
     active: bool = True
+    online_booking: bool = False  # offered on the clinic's booking page (/book)
 
     required_features: list[Feature] = Relationship(link_model=TreatmentFeature)
 

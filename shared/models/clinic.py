@@ -11,6 +11,8 @@ class Clinic(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("id = 1", name="clinic_single_row"),
         CheckConstraint("slot_step_minutes > 0", name="clinic_slot_step_positive"),
+        CheckConstraint("hold_minutes > 0", name="clinic_hold_minutes_positive"),
+        CheckConstraint("offer_hours > 0", name="clinic_offer_hours_positive"),
     )
 
     id: int | None = Field(default=1, primary_key=True)
@@ -30,3 +32,8 @@ class Clinic(SQLModel, table=True):
     locale: str = Field(default="", sa_type=String(16))
     receptionists_enter_time_off: bool = False  # else only admins enter time off
     feed_token: str = Field(default_factory=new_token, sa_type=String(64))
+    # Online booking (/book): whether the page takes bookings, how long a page's hold waits
+    # for the client's confirmation, and how long a waiting-list offer stays open.
+    online_booking: bool = False
+    hold_minutes: int = 15
+    offer_hours: int = 2

@@ -17,6 +17,7 @@ class MessageKind(enum.StrEnum):
     REMINDER = "reminder"
     COURSE_INVITE = "course_invite"  # METHOD:REQUEST, every session of a course in one e-mail
     COURSE_CANCEL = "course_cancel"  # METHOD:CANCEL, the sessions a course's cancel ended
+    HOLD = "hold_confirm"  # the booking page's "please confirm" link (shared.holds)
 
 
 class MessageStatus(enum.StrEnum):

@@ -92,6 +92,9 @@ ACTION_LABELS = {
     "cancelled": "Cancelled",
     "completed": "Marked completed",
     "no_show": "Marked no-show",
+    "held": "Held, awaiting the client's confirmation",
+    "confirmed": "Confirmed by the client",
+    "released": "Let go unconfirmed",
 }
 
 

@@ -27,6 +27,7 @@ STATUS_LABELS = {
     "completed": "Completed",
     "no_show": "No-show",
     "cancelled": "Cancelled",
+    "held": "Awaiting confirmation",
 }
 MESSAGE_LABELS = {
     "pending": "Pending",
