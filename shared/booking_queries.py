@@ -15,7 +15,7 @@ from shared import clinic_time, validation
 from shared.errors import InvalidInput, NotFound
 from shared.models import Booking, BookingStatus
 
-_RELATIONS = (
+RELATIONS = (
     selectinload(Booking.treatment_type),  # type: ignore[arg-type]
     selectinload(Booking.therapist),  # type: ignore[arg-type]
     selectinload(Booking.room),  # type: ignore[arg-type]
@@ -25,14 +25,14 @@ _RELATIONS = (
 
 def booking_with_relations(session: Session, booking_id: int) -> Booking:
     """Raises NotFound."""
-    return _one(session, booking_id, *_RELATIONS)
+    return _one(session, booking_id, *RELATIONS)
 
 
 def booking_with_history(session: Session, booking_id: int) -> Booking:
     """One booking with its client, treatment, therapist, room and events, for its page.
     Raises InvalidInput, NotFound."""
     validation.positive_id(booking_id, "booking_id")
-    return _one(session, booking_id, *_RELATIONS, selectinload(Booking.events))  # type: ignore[arg-type]
+    return _one(session, booking_id, *RELATIONS, selectinload(Booking.events))  # type: ignore[arg-type]
 
 
 def _one(session: Session, booking_id: int, *options: Any) -> Booking:
@@ -88,7 +88,7 @@ def list_bookings(
     limit: int = 50,
 ) -> Sequence[Booking]:
     """Sessions overlapping [start_at, end_at), ordered by start then id, after a cursor."""
-    query = select(Booking).options(*_RELATIONS)
+    query = select(Booking).options(*RELATIONS)
     if start_at is not None:
         query = query.where(col(Booking.end_at) > start_at)
     if end_at is not None:

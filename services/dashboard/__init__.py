@@ -5,7 +5,7 @@ Served as `gunicorn -c services/dashboard/gunicorn.conf.py 'services.dashboard:c
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import flask_sqlalchemy.session
@@ -127,6 +127,17 @@ def _template_helpers(app: Flask) -> None:
 
     # 14:30 in the clinic's time; the hour the clocks go back shows its offset, 02:30 (+02:00)
     app.add_template_filter(lambda instant: clinic_time.hm(instant, context.tz()), "hm")
+    # 03.12.2026 and 03.12.2026 17:00 in a clinic in Ljubljana, whatever the browser's language
+    app.add_template_filter(
+        lambda value: context.locale().day(
+            value.astimezone(context.tz()) if isinstance(value, datetime) else value
+        ),
+        "clinic_date",
+    )
+    app.add_template_filter(
+        lambda instant: context.locale().day_and_clock(instant.astimezone(context.tz())),
+        "clinic_when",
+    )
 
     @app.after_request
     def _no_store(response: Any) -> Any:

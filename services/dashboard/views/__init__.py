@@ -36,6 +36,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
         TreatmentTypeView,
         WorkingHoursView,
     )
+    from services.dashboard.views.client_page import ClientPage
     from services.dashboard.views.clinic import FeedsView, SettingsView
     from services.dashboard.views.courses import CourseViews
     from services.dashboard.views.day import DayView
@@ -59,6 +60,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
     admin.add_view(ClientView(Client, orm, name="Clients", endpoint="clients", url="/clients"))
     admin.add_view(WaitlistView(name="Waiting list", endpoint="waitlist", url="/waitlist"))
     admin.add_view(BookingPage(name="Booking", endpoint="booking", url="/booking"))
+    admin.add_view(ClientPage(name="Client", endpoint="client", url="/client"))
     admin.add_view(
         TreatmentTypeView(
             TreatmentType,

@@ -36,6 +36,11 @@ def _client_bookings(view: Any, ctx: Any, model: Client, name: str) -> Markup:
     return Markup(f'<a href="{escape(url)}">sessions</a> · <a href="{escape(book)}">book</a>')
 
 
+def _client_name(view: Any, ctx: Any, model: Client, name: str) -> Markup:
+    page = url_for("client.show", client_id=model.id)
+    return Markup(f'<a href="{escape(page)}">{escape(model.name)}</a>')
+
+
 class ClientView(SearchesClients, ClinicModelView):
     form = ClientForm
     admin_writes = False  # receptionists manage clients
@@ -52,7 +57,8 @@ class ClientView(SearchesClients, ClinicModelView):
     column_searchable_list = ["name", "email", "phone"]
     column_sortable_list = ["name", "email", "created_at"]
     column_default_sort = "name"
-    column_formatters = {"sessions": _client_bookings}
+    column_formatters = {"name": _client_name, "sessions": _client_bookings}
+    column_formatters_export: dict[str, Any] = {}  # plain names in the CSV
 
     def save(self, session: Session, form: Any, model: Any) -> Client:
         name = form.name.data or ""
