@@ -47,8 +47,8 @@ def client_record(session: Session, client_id: int, *, now: datetime) -> ClientR
         if b.status == BookingStatus.CANCELLED.value:
             cancelled.append(b)
         elif b.start_at > now:
-            upcoming.append(b)
-        else:
+            upcoming.append(b)  # a hold awaiting the client's confirmation too
+        elif b.status != BookingStatus.HELD.value:  # a hold never confirmed is no session
             past.append(b)
     past.reverse()
     cancelled.reverse()
