@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from shared import clinic_time, outbox, validation
+from shared import clinic_time, login_throttle, outbox, validation
 from shared.booking import guarded_flush as flush_guarded
 from shared.booking import record_event as record
 from shared.catalog_cache import catalog_snapshot
-from shared.clients import find_or_create_client, get_client
+from shared.clients import client_by_email, find_or_create_client, get_client
 from shared.db import append_rows
 from shared.errors import (
     HoldExpired,
@@ -128,12 +128,15 @@ def request_online(
     consent: bool,
     now: datetime,
     therapist_id: int | None = None,
+    address: str | None = None,
 ) -> Booking:
     """The booking page's request: a hold for the client with this e-mail (registered if new)
-    and the e-mail with its confirmation link.
+    and the e-mail with its confirmation link. Each hold made is counted against the network
+    `address` it came from (`login_throttle`, shared by every replica).
 
     Raises OnlineBookingClosed (switched off, or not for this treatment), InvalidInput (the
-    form), TooManyHolds (the address has MAX_OPEN_HOLDS unconfirmed), and as `hold`.
+    form), TooManyAttempts (too many holds from this address lately), TooManyHolds (the
+    e-mail address has MAX_OPEN_HOLDS unconfirmed), and as `hold`.
     """
     catalog = catalog_snapshot(session)
     validation.positive_id(treatment_type_id, "treatment_type_id")
@@ -146,19 +149,22 @@ def request_online(
             field="treatment_type_id",
         )
     name = validation.text(name, "name", max_len=200)
-    address = validation.email(email)
+    email_address = validation.email(email)
     phone = validation.text(phone or "", "phone", max_len=50, required=False)
     note = validation.text(note or "", "note", max_len=2000, required=False)
     if consent is not True:
         raise InvalidInput("please agree to the privacy notice to book", field="consent")
-    client = find_or_create_client(session, name=name, email=address, phone=phone)
-    if open_holds(session, pk(client.id), now=now) >= MAX_OPEN_HOLDS:
+    # The refusals first, each before anything is written.
+    known = client_by_email(session, email_address)
+    if known is not None and open_holds(session, pk(known.id), now=now) >= MAX_OPEN_HOLDS:
         raise TooManyHolds(
             f"There are already {MAX_OPEN_HOLDS} appointments waiting for confirmation for "
-            f"{address}: confirm them from the e-mails we sent, or wait until they lapse",
+            f"{email_address}: confirm them from the e-mails we sent, or wait until they lapse",
             retry_after=catalog.hold_minutes * 60,
             field="email",
         )
+    login_throttle.count_booking_request(session, address=address, now=now)
+    client = known or find_or_create_client(session, name=name, email=email_address, phone=phone)
     booking = hold(
         session,
         treatment_type_id=treatment_type_id,
@@ -176,7 +182,7 @@ def request_online(
             {
                 "booking_id": pk(booking.id),
                 "kind": MessageKind.HOLD.value,
-                "recipient": address,
+                "recipient": email_address,
                 "recipient_role": "client",
                 "booking_sequence": booking.sequence,
             }
@@ -269,6 +275,19 @@ def expire(session: Session, *, now: datetime, limit: int = 500) -> Sequence[Boo
     for booking in lapsed:
         _let_go(session, booking, now, "clinic (hold lapsed)", EXPIRED_REASON)
     return lapsed
+
+
+def state(booking: Booking, now: datetime) -> str:
+    """What a confirmation link's page says: 'waiting' (the button confirms), 'lapsed' (let go
+    unconfirmed, or past its time) or 'confirmed' (a booking now, whatever became of it)."""
+    if booking.status == BookingStatus.HELD.value:
+        expires = booking.hold_expires_at
+        return "waiting" if expires is not None and now < expires else "lapsed"
+    if booking.status == BookingStatus.CANCELLED.value and all(
+        event.action != "confirmed" for event in booking.events
+    ):
+        return "lapsed"
+    return "confirmed"
 
 
 def is_hold(booking: Booking) -> bool:

@@ -66,7 +66,11 @@ def _register_optional(app: Flask) -> None:
     """Blueprints of later features (feeds, client pages) register when present."""
     import importlib
 
-    for name in ("services.scheduler.feeds", "services.scheduler.client_pages"):
+    for name in (
+        "services.scheduler.feeds",
+        "services.scheduler.client_pages",
+        "services.scheduler.booking_pages",
+    ):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

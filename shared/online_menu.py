@@ -1,0 +1,240 @@
+"""What the booking page (/book) shows at each step, as plain data: the treatments the clinic
+opens online, who gives them, and a week of free start times.
+
+Reads only, from the process's catalog cache and the availability engine (one range read per
+week); the request itself is `shared.holds.request_online`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from shared import clinic_time, validation
+from shared.availability import find_availability
+from shared.catalog_cache import CatalogSnapshot, Offer, catalog_snapshot
+from shared.errors import InvalidInput, NotFound, OnlineBookingClosed
+from shared.models import Clinic, TreatmentType
+from shared.placement import PlacementRequest, place_many
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Page:
+    """The clinic as the page introduces it."""
+
+    name: str
+    phone: str
+    address: str
+    open: bool  # online booking switched on
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One treatment on the page."""
+
+    id: int
+    name: str
+    description: str
+    minutes: int
+    price: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class Giver:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    times: list[tuple[datetime, str]]  # (the instant, how it reads at the clinic)
+
+
+@dataclass(frozen=True)
+class Week:
+    """Free start times of one week (Monday to Sunday, at the clinic), and where to go next."""
+
+    first: date  # its Monday
+    days: list[Day]  # the days with free times only
+    tz: ZoneInfo
+    earlier: date | None  # the Monday of the week before, if it is not all in the past
+    later: date | None  # the Monday of the week after, if it is within the horizon
+
+    @property
+    def empty(self) -> bool:
+        return not self.days
+
+
+def page(session: Session) -> Page:
+    """Raises NotFound while the clinic is not set up."""
+    clinic = session.get(Clinic, 1)
+    if clinic is None:
+        raise NotFound("The clinic is not set up yet")
+    return Page(clinic.name, clinic.phone, clinic.address, bool(clinic.online_booking))
+
+
+def choices(session: Session) -> list[Choice]:
+    """The treatments open online, in the clinic's order. Raises OnlineBookingClosed."""
+    catalog = _open(session)
+    ids = [o.id for o in catalog.offers.values() if _online(o)]
+    if not ids:
+        return []
+    rows = session.exec(
+        select(TreatmentType).where(col(TreatmentType.id).in_(ids)).order_by(col(TreatmentType.id))
+    ).all()
+    return [
+        Choice(
+            id=t.id or 0,
+            name=t.name,
+            description=t.description,
+            minutes=t.duration_minutes,
+            price=t.price,
+            currency=t.currency,
+        )
+        for t in rows
+    ]
+
+
+def choice(session: Session, treatment_type_id: int) -> Choice:
+    """One treatment open online. Raises InvalidInput, OnlineBookingClosed."""
+    validation.positive_id(treatment_type_id, "treatment")
+    for found in choices(session):
+        if found.id == treatment_type_id:
+            return found
+    raise OnlineBookingClosed(
+        "This treatment cannot be booked online: please choose another or call the clinic",
+        field="treatment",
+    )
+
+
+def givers(session: Session, treatment_type_id: int) -> list[Giver]:
+    """The active therapists who give a treatment open online, by name."""
+    choice(session, treatment_type_id)
+    catalog = catalog_snapshot(session)
+    offer = catalog.offers[treatment_type_id]
+    found = [Giver(t, catalog.therapists[t].name) for t in offer.therapist_ids]
+    return sorted(found, key=lambda g: g.name)
+
+
+def giver(session: Session, treatment_type_id: int, therapist_id: int | None) -> Giver | None:
+    """The therapist asked for (None: anyone). Raises InvalidInput, OnlineBookingClosed."""
+    if therapist_id is None:
+        return None
+    validation.positive_id(therapist_id, "therapist")
+    for found in givers(session, treatment_type_id):
+        if found.id == therapist_id:
+            return found
+    raise InvalidInput("This therapist does not give this treatment online", field="therapist")
+
+
+def week(
+    session: Session,
+    *,
+    treatment_type_id: int,
+    therapist_id: int | None,
+    now: datetime,
+    first: date | None = None,
+) -> Week:
+    """The free start times of the week beginning on Monday `first`; without `first`, of the
+    first week from today that has any (searched week by week up to the booking horizon).
+    With any therapist, a time free with several is shown once.
+
+    Raises InvalidInput (a date out of range), OnlineBookingClosed, NotFound.
+    """
+    giver(session, treatment_type_id, therapist_id)
+    catalog = catalog_snapshot(session)
+    tz = catalog.tz
+    today = clinic_time.local_date(clinic_time.require_aware(now, "now"), tz)
+    this_monday = today - timedelta(days=today.weekday())
+    last = today + timedelta(days=catalog.booking_horizon_days)
+    if first is not None:
+        first = clinic_time.require_date(first, "week")
+        monday = first - timedelta(days=first.weekday())
+        if monday < this_monday or monday > last:
+            raise InvalidInput(
+                f"choose a week between {this_monday:%d %b %Y} and {last:%d %b %Y}", field="week"
+            )
+        return _week(session, catalog, treatment_type_id, therapist_id, monday, now, last)
+    shown = found = _week(session, catalog, treatment_type_id, therapist_id, this_monday, now, last)
+    while found.empty and found.later is not None:
+        found = _week(session, catalog, treatment_type_id, therapist_id, found.later, now, last)
+    return shown if found.empty else found  # nothing free anywhere: this week, empty
+
+
+def _week(
+    session: Session,
+    catalog: CatalogSnapshot,
+    treatment_type_id: int,
+    therapist_id: int | None,
+    monday: date,
+    now: datetime,
+    last: date,
+) -> Week:
+    tz = catalog.tz
+    found = find_availability(
+        session,
+        treatment_type_id=treatment_type_id,
+        start=monday,
+        end=monday + timedelta(days=6),
+        now=now,
+        therapist_id=therapist_id,
+    )
+    by_day: dict[date, dict[datetime, str]] = {}
+    for slot in found.slots:
+        day = clinic_time.local_date(slot.start, tz)
+        by_day.setdefault(day, {}).setdefault(slot.start, clinic_time.hm(slot.start, tz))
+    today = clinic_time.local_date(now, tz)
+    this_monday = today - timedelta(days=today.weekday())
+    return Week(
+        first=monday,
+        days=[Day(d, sorted(times.items())) for d, times in sorted(by_day.items())],
+        tz=tz,
+        earlier=monday - WEEK if monday - WEEK >= this_monday else None,
+        later=monday + WEEK if monday + WEEK <= last else None,
+    )
+
+
+def _open(session: Session) -> CatalogSnapshot:
+    catalog = catalog_snapshot(session)
+    if not catalog.online_booking:
+        raise OnlineBookingClosed("The clinic takes no bookings online just now")
+    return catalog
+
+
+def _online(offer: Offer) -> bool:
+    return offer.active and offer.online and bool(offer.therapist_ids) and bool(offer.room_ids)
+
+
+def zone(session: Session) -> ZoneInfo:
+    """The clinic's time zone, to show times in."""
+    return catalog_snapshot(session).tz
+
+
+def check_time(
+    session: Session,
+    *,
+    treatment_type_id: int,
+    therapist_id: int | None,
+    start: datetime,
+    now: datetime,
+) -> Giver | None:
+    """The therapist asked for, once the time is still free for the treatment (a preview
+    through the placement engine: no locks, nothing written). Raises InvalidInput,
+    OnlineBookingClosed and the placement's refusals (InThePast, BeyondHorizon, ...).
+    """
+    asked = giver(session, treatment_type_id, therapist_id)
+    request = PlacementRequest(
+        treatment_type_id=treatment_type_id,
+        start=clinic_time.require_aware(start, "start"),
+        therapist_id=therapist_id,
+    )
+    place_many(session, [request], now=now, lock=False)[0].unwrap()
+    return asked
