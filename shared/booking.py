@@ -12,6 +12,7 @@ import secrets
 import uuid
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
@@ -283,6 +284,32 @@ def mark_no_show(
         _now(now),
         _version(expected_sequence),
     )
+
+
+def unmark(
+    session: Session,
+    booking_id: int,
+    *,
+    actor: str,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+    expected_sequence: int | None = None,
+) -> Booking:
+    """Undo a completed / no-show mark (a slip at the end of the day): booked again.
+    Raises NotFound, InvalidTransition (not marked, or not the session's day), ChangedMeanwhile."""
+    when = _now(now)
+    expected = _version(expected_sequence)
+    booking = get_booking(session, booking_id, lock=True)
+    _expect(booking, expected)
+    _refuse(lifecycle.unmark_refusal(booking, when, tz))
+    was = booking.status
+    booking.status = BookingStatus.BOOKED.value
+    booking.sequence += 1
+    booking.updated_at = when
+    _flush(session)
+    _record(session, booking, _actor(actor), "unmarked", {"was": was}, when)
+    _flush(session)
+    return booking
 
 
 # -- internals -----------------------------------------------------------------------------

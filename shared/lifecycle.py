@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from shared import clinic_time
 from shared.errors import BookingRefused, CancellationTooLate, InvalidTransition
 from shared.models import Booking, BookingStatus, Clinic
 
@@ -60,6 +62,21 @@ def mark_refusal(booking: Booking, now: datetime, status: BookingStatus) -> Book
         )
     if booking.start_at > now:
         return InvalidTransition(f"A session that has not started cannot be marked {label}")
+    return None
+
+
+MARKED = (BookingStatus.COMPLETED.value, BookingStatus.NO_SHOW.value)
+
+
+def unmark_refusal(booking: Booking, now: datetime, tz: ZoneInfo) -> BookingRefused | None:
+    """Why a completed / no-show mark cannot be undone now, or None: only on the session's own
+    day (the clinic's), so the day's books close when it ends."""
+    if booking.status not in MARKED:
+        return InvalidTransition(
+            f"Only a marked session can be unmarked; this one is {booking.status}"
+        )
+    if clinic_time.local_date(now, tz) != clinic_time.local_date(booking.start_at, tz):
+        return InvalidTransition("A mark can be undone only on the session's own day")
     return None
 
 

@@ -40,6 +40,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
     from services.dashboard.views.clinic import FeedsView, SettingsView
     from services.dashboard.views.courses import CourseViews
     from services.dashboard.views.day import DayView
+    from services.dashboard.views.end_of_day import EndOfDayView
     from services.dashboard.views.lists import BookingListView, OutboxView
     from services.dashboard.views.people import ClientView, StaffView
     from services.dashboard.views.waitlist import WaitlistView
@@ -61,6 +62,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
     admin.add_view(WaitlistView(name="Waiting list", endpoint="waitlist", url="/waitlist"))
     admin.add_view(BookingPage(name="Booking", endpoint="booking", url="/booking"))
     admin.add_view(ClientPage(name="Client", endpoint="client", url="/client"))
+    admin.add_view(EndOfDayView(name="End of day", endpoint="end_of_day", url="/end-of-day"))
     admin.add_view(
         TreatmentTypeView(
             TreatmentType,

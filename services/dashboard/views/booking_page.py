@@ -92,6 +92,7 @@ ACTION_LABELS = {
     "cancelled": "Cancelled",
     "completed": "Marked completed",
     "no_show": "Marked no-show",
+    "unmarked": "Mark undone",
     "held": "Held, awaiting the client's confirmation",
     "confirmed": "Confirmed by the client",
     "released": "Let go unconfirmed",
