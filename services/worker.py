@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from services import cli
-from shared import heartbeat, holds, retention
+from shared import heartbeat, holds, offers, retention
 from shared.config import Settings
 from shared.db import Database
 from shared.mailer import Mailer, MailerConfig
@@ -28,8 +28,8 @@ log = logging.getLogger("clinic.worker")
 
 
 class Housekeeping:
-    """After each round: the heartbeat, lapsed holds let go, and now and then the retention
-    purge."""
+    """After each round: the heartbeat, lapsed holds let go, freed time offered to the waiting
+    list, and now and then the retention purge."""
 
     def __init__(
         self, database: Database, settings: Settings, beat: heartbeat.Heartbeat, every: float
@@ -46,6 +46,17 @@ class Housekeeping:
             lapsed = len(holds.expire(session, now=now))
         if lapsed:
             log.info("holds lapsed", extra={"holds": lapsed})
+        with self.database.transaction() as session:
+            matched = offers.match(session, now=now)
+        if matched.offered or matched.lapsed or matched.expired_entries:
+            log.info(
+                "waiting list matched",
+                extra={
+                    "offered": len(matched.offered),
+                    "offers_lapsed": matched.lapsed,
+                    "entries_expired": matched.expired_entries,
+                },
+            )
         if self.every is None or (self.last_purge and now - self.last_purge < self.every):
             return
         with self.database.transaction() as session:

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, or_, select
 
-from shared import clinic_time
+from shared import clinic_time, explanations, offers
 from shared.calendar_data import MAX_BOOKING_SPAN
 from shared.course_queries import course_positions
 from shared.models import (
@@ -31,6 +31,7 @@ from shared.models import (
     TimeOff,
     WorkingHours,
 )
+from shared.models.types import pk
 
 # How many of the newest booking events the marker counts: a write that took its event id
 # before another's but committed after it still changes the marker, as long as fewer than
@@ -50,6 +51,8 @@ class DayData:
     show_cancelled: bool
     course_places: dict[int, tuple[int, int]] = field(default_factory=dict)  # "3/10" per booking
     last_day: date | None = None  # a range's last day (a week); None for one day
+    # Held times that are waiting-list offers: "offered to Eva H. until 14:30", by booking id.
+    offered: dict[int, str] = field(default_factory=dict)
 
     @property
     def days(self) -> list[date]:
@@ -126,6 +129,13 @@ def load_days(
     ).all()
     courses = {b.course_id for b in shown if b.course_id is not None}
     places = course_positions(session, courses)
+    held = [
+        pk(b.id) for b in shown if b.status == BookingStatus.HELD.value and b.source == "waitlist"
+    ]
+    offered = {
+        booking_id: explanations.offered_to(name, until, tz)
+        for booking_id, (name, until) in offers.offers_of(session, held).items()
+    }
     return DayData(
         first,
         bookings,
@@ -137,6 +147,7 @@ def load_days(
         show_cancelled,
         places,
         last_day=None if last == first else last,
+        offered=offered,
     )
 
 

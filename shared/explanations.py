@@ -162,9 +162,18 @@ def hold(session: Session, booking_id: int, tz: ZoneInfo) -> str:
     if row is None:  # pragma: no cover - the engine read it a moment ago
         return "awaiting confirmation"
     source, until, name = row
-    origin = HOLD_ORIGINS.get(source, "on hold")
     when = f" until {clinic_time.fmt_local(until, tz)}" if until is not None else ""
+    if source == "waitlist":
+        return offered_to(name, until, tz)
+    origin = HOLD_ORIGINS.get(source, "on hold")
     return f"{origin} for {short_name(name)}, awaiting confirmation{when}"
+
+
+def offered_to(name: str, until: datetime | None, tz: ZoneInfo) -> str:
+    """A waiting-list offer in the way, as the day view and a refusal both say it:
+    'offered to Eva H. until 14:30'."""
+    when = f" until {clinic_time.fmt_local(until, tz)}" if until is not None else ""
+    return f"offered to {short_name(name)}{when}"
 
 
 def short_name(name: str) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
-from shared import course_mail, invites
+from shared import course_mail, invites, offer_mail
 from shared.config import Settings
 from shared.course_outbox import COURSE_KINDS
 from shared.db import Database
@@ -110,6 +110,9 @@ def _plan(
         if booking.hold_expires_at is None or booking.hold_expires_at <= now:
             return "the hold has lapsed"
         return invites.hold_message(booking, clinic, **common), None  # type: ignore[arg-type]
+    if msg.kind == MessageKind.OFFER.value:
+        offer = offer_mail.plan(session, msg, booking, clinic, **common)  # type: ignore[arg-type]
+        return offer if isinstance(offer, str) else (offer, None)
     if msg.kind in COURSE_KINDS:
         return course_mail.plan(session, msg, clinic, **common)  # type: ignore[arg-type]
 

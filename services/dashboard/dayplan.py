@@ -40,6 +40,7 @@ class Block:
     course: str = ""  # "3/10": the session's place in its course of treatment, if any
     version: int = 0  # the booking's sequence, which a move by drag is based on
     movable: bool = False  # whether the rules let it move now (shared.lifecycle)
+    offered: str = ""  # a held time offered from the waiting list: "offered to Eva H. until 14:30"
     # Filled by lay_out:
     top: float = 0
     height: float = 0
@@ -162,6 +163,9 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
                     _block(b, b.room.name if b.room else "", data.course_places, now)
                 )
 
+    for column in columns:
+        for block in column.blocks:
+            block.offered = data.offered.get(block.booking_id, "")
     plan = DayPlan(day=day, mode=mode, tz=tz, columns=columns)
     cancelled = sum(1 for b in data.bookings if b.status == BookingStatus.CANCELLED.value)
     plan.counts = {"sessions": len(data.bookings) - cancelled, "cancelled": cancelled}

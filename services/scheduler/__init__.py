@@ -46,11 +46,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cors,
         courses,
         health,
+        offer_pages,
         openapi,
         waitlist,
     )
 
-    for module in (health, catalog, availability, bookings, courses, waitlist, openapi):
+    for module in (
+        health,
+        catalog,
+        availability,
+        bookings,
+        courses,
+        waitlist,
+        offer_pages,
+        openapi,
+    ):
         app.register_blueprint(module.bp)
     _register_optional(app)
     cors.register(app, settings.cors_origins)

@@ -18,6 +18,7 @@ class MessageKind(enum.StrEnum):
     COURSE_INVITE = "course_invite"  # METHOD:REQUEST, every session of a course in one e-mail
     COURSE_CANCEL = "course_cancel"  # METHOD:CANCEL, the sessions a course's cancel ended
     HOLD = "hold_confirm"  # the booking page's "please confirm" link (shared.holds)
+    OFFER = "waitlist_offer"  # a waiting-list offer: "Take it" / "No thanks" (shared.offers)
 
 
 class MessageStatus(enum.StrEnum):

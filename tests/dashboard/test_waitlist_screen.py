@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from shared import offers
 from tests.dashboard.conftest import text
-from tests.factories import MONDAY
+from tests.factories import MONDAY, NOW
 from tests.integration.conftest import snapshot
+from tests.waiting import fill_monday, free_one, join_three
 
 
 def form(clinic, **changes):
@@ -86,3 +88,18 @@ def test_a_therapist_who_does_not_give_the_treatment_is_refused_by_name(receptio
     answer = reception.post("/waitlist/", data=form(clinic, therapist_id=str(clinic.boris.id)))
     assert answer.status_code == 422
     assert "Boris Li does not give Facial rejuvenation" in text(answer)
+
+
+def test_an_offered_time_shows_in_the_day_view_and_the_list_with_to_whom_and_until_when(
+    reception, db, clinic
+):
+    monday = fill_monday(db, clinic)
+    join_three(db, clinic)
+    free_one(db, monday)
+    with db.transaction() as session:
+        offers.match(session, now=NOW)
+    day = text(reception.get(f"/?date={MONDAY.isoformat()}"))
+    assert "offered to Mia K. until 12:00" in day
+    listed = text(reception.get("/waitlist/"))
+    assert 'data-offer="open"' in listed
+    assert "Mon 01 Mar 2027, 10:30 · open until 12:00" in listed

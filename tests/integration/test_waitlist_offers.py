@@ -1,0 +1,189 @@
+"""Offers: freed time goes to the waiting list in the order clients joined. Three clients wait
+for the same facial; one cancellation, the first gets the offer; she declines, the second gets
+it and takes it, a booking; the third still waits. The lapsed path too, on an injected clock.
+
+The clinic (tests/factories.py): Facial rejuvenation 60 min (10 before, 15 after), Room 1 only;
+Anna gives it Mon-Fri 09-17. The entries want Monday mornings; Monday is booked full.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from shared import offers, waitlist
+from shared.booking import book
+from shared.errors import BookingConflict
+from shared.models import (
+    Booking,
+    BookingStatus,
+    EntryStatus,
+    MessageKind,
+    OfferStatus,
+    OutboxMessage,
+    WaitlistEntry,
+    WaitlistOffer,
+)
+from tests.factories import MONDAY, NOW, local
+from tests.waiting import fill_monday, free_one, join_three
+
+
+@pytest.fixture
+def full_morning(db, clinic):
+    return fill_monday(db, clinic)
+
+
+@pytest.fixture
+def three_waiting(db, clinic, full_morning):
+    return join_three(db, clinic)
+
+
+def run(db, now=NOW):
+    with db.transaction() as session:
+        return offers.match(session, now=now)
+
+
+def entry(db, entry_id):
+    with db.read() as session:
+        return session.get(WaitlistEntry, entry_id)
+
+
+def offers_of(db, entry_id):
+    with db.read() as session:
+        return session.exec(
+            select(WaitlistOffer)
+            .where(WaitlistOffer.entry_id == entry_id)
+            .order_by(WaitlistOffer.id)
+        ).all()
+
+
+def offer_mails(db):
+    with db.read() as session:
+        return session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == MessageKind.OFFER.value)
+        ).all()
+
+
+def test_while_nothing_is_free_nobody_is_offered_anything(db, three_waiting):
+    assert run(db).offered == []
+    assert [entry(db, e).status for e in three_waiting] == ["waiting"] * 3
+
+
+def test_a_cancellation_is_offered_to_the_first_in_line_with_an_email_and_a_hold(
+    db, clinic, three_waiting, full_morning
+):
+    mia, _, _ = three_waiting
+    start = free_one(db, full_morning)
+    round_ = run(db)
+    assert [o.entry_id for o in round_.offered] == [mia]
+    (offer,) = offers_of(db, mia)
+    assert offer.start_at == start
+    assert offer.expires_at == NOW + timedelta(hours=2)  # the clinic's offer period
+    with db.read() as session:
+        hold = session.get(Booking, offer.booking_id)
+    assert hold.status == BookingStatus.HELD.value and hold.source == "waitlist"
+    assert [m.recipient for m in offer_mails(db)] == ["mia@example.com"]
+    assert [entry(db, e).status for e in three_waiting] == ["offered", "waiting", "waiting"]
+
+    assert run(db).offered == []  # a second round (another worker) offers nothing twice
+    assert len(offer_mails(db)) == 1
+
+
+def test_she_declines_the_second_takes_it_and_the_third_still_waits(
+    db, clinic, three_waiting, full_morning
+):
+    mia, nina, olga = three_waiting
+    start = free_one(db, full_morning)
+    run(db)
+    (mias,) = offers_of(db, mia)
+    with db.transaction() as session:
+        offers.decline(session, mias.token, now=NOW + timedelta(minutes=5))
+    assert entry(db, mia).status == "waiting"  # still on the list for other times
+
+    round_ = run(db, NOW + timedelta(minutes=6))
+    assert [o.entry_id for o in round_.offered] == [nina]
+    (ninas,) = offers_of(db, nina)
+    assert ninas.start_at == start
+    with db.transaction() as session:
+        booked = offers.take(session, ninas.token, now=NOW + timedelta(minutes=7))
+    assert booked.status == BookingStatus.BOOKED.value
+    assert booked.start_at == start
+    nina_entry = entry(db, nina)
+    assert (nina_entry.status, nina_entry.booking_id) == ("booked", booked.id)
+    with db.read() as session:
+        invites = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.booking_id == booked.id,
+                OutboxMessage.kind == MessageKind.INVITE.value,
+            )
+        ).all()
+    assert [m.recipient for m in invites] == ["nina@example.com"]
+
+    with db.transaction() as session:  # the link used twice books once
+        again = offers.take(session, ninas.token, now=NOW + timedelta(minutes=8))
+    assert again.id == booked.id
+    assert [entry(db, e).status for e in three_waiting] == ["waiting", "booked", "waiting"]
+    assert run(db, NOW + timedelta(minutes=9)).offered == []
+    assert offers_of(db, olga) == []
+    with db.read() as session:
+        assert session.exec(select(Booking).where(Booking.start_at == start)).all()[-1].id == (
+            booked.id
+        )
+
+
+def test_an_offer_not_taken_in_time_lapses_and_passes_to_the_next_in_line(
+    db, clinic, three_waiting, full_morning
+):
+    mia, nina, _ = three_waiting
+    start = free_one(db, full_morning)
+    run(db)
+    (mias,) = offers_of(db, mia)
+    later = mias.expires_at  # the clock, injected: exactly when it lapses
+    round_ = run(db, later)
+    assert round_.lapsed == 1
+    assert [o.entry_id for o in round_.offered] == [nina]
+    assert offers_of(db, mia)[0].status == OfferStatus.EXPIRED.value
+    with db.read() as session:
+        assert session.get(Booking, mias.booking_id).status == BookingStatus.CANCELLED.value
+    assert offers_of(db, nina)[0].start_at == start
+    with db.transaction() as session, pytest.raises(offers.OfferGone, match="lapsed"):
+        offers.take(session, mias.token, now=later)
+
+
+def test_the_receptionist_booking_an_offered_time_hears_to_whom_and_until_when(
+    db, clinic, three_waiting, full_morning
+):
+    start = free_one(db, full_morning)
+    run(db)
+    with db.transaction() as session, pytest.raises(BookingConflict) as refused:
+        book(
+            session,
+            treatment_type_id=clinic.facial.id,
+            start=start,
+            client_id=clinic.client.id,
+            actor="reception",
+            now=NOW,
+        )
+    assert "offered to Mia K. until 12:00" in refused.value.message  # 2 h from 10:00
+
+
+def test_removing_an_entry_withdraws_its_offer_and_frees_the_time_for_the_next(
+    db, clinic, three_waiting, full_morning
+):
+    mia, nina, _ = three_waiting
+    free_one(db, full_morning)
+    run(db)
+    with db.transaction() as session:
+        waitlist.remove(session, mia, actor="reception", now=NOW)
+    (mias,) = offers_of(db, mia)
+    assert mias.status == OfferStatus.WITHDRAWN.value
+    assert entry(db, mia).status == EntryStatus.REMOVED.value
+    assert [o.entry_id for o in run(db).offered] == [nina]
+
+
+def test_entries_leave_the_list_after_their_last_day(db, clinic, three_waiting):
+    tuesday = local(MONDAY + timedelta(days=1), "08:00")
+    assert run(db, tuesday).expired_entries == 3
+    assert {entry(db, e).status for e in three_waiting} == {"expired"}
