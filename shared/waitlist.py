@@ -14,9 +14,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from shared import clinic_time, validation
+from shared import clinic_time, login_throttle, online_menu, validation
 from shared.catalog_cache import catalog_snapshot
-from shared.clients import get_client
+from shared.clients import find_or_create_client, get_client
 from shared.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from shared.models import (
     Client,
@@ -137,6 +137,52 @@ def join(
     session.add(entry)
     session.flush()
     return entry
+
+
+def join_online(
+    session: Session,
+    *,
+    treatment_type_id: int,
+    wishes: Wishes,
+    name: str,
+    email: str,
+    phone: str,
+    note: str,
+    consent: bool,
+    now: datetime,
+    address: str | None = None,
+) -> WaitlistEntry:
+    """The booking page's "join the waiting list": the client with this e-mail (registered if
+    new) waits for a treatment open online. Each request is counted against the network
+    `address` it came from, with the page's bookings (`login_throttle`).
+
+    Raises OnlineBookingClosed (switched off, or not for this treatment), InvalidInput (the
+    form, the days and wishes, a therapist who does not give it online), TooManyAttempts
+    (too many requests from this address lately), Conflict (already waiting for it).
+    """
+    now = clinic_time.require_aware(now, "now")
+    online_menu.choice(session, treatment_type_id)
+    online_menu.giver(session, treatment_type_id, wishes.therapist_id)
+    name = validation.text(name, "name", max_len=200)
+    address_ = validation.email(email)
+    phone = validation.text(phone or "", "phone", max_len=50, required=False)
+    note = validation.text(note or "", "note", max_len=2000, required=False)
+    if consent is not True:
+        raise InvalidInput("please agree to the privacy notice to join", field="consent")
+    catalog = catalog_snapshot(session)
+    _check_wishes(wishes, clinic_time.local_date(now, catalog.tz), catalog.booking_horizon_days)
+    login_throttle.count_booking_request(session, address=address, now=now)
+    client = find_or_create_client(session, name=name, email=address_, phone=phone)
+    return join(
+        session,
+        client_id=pk(client.id),
+        treatment_type_id=treatment_type_id,
+        wishes=wishes,
+        actor="client (booking page)",
+        source="client",
+        notes=note,
+        now=now,
+    )
 
 
 def _check_wishes(wishes: Wishes, today: date, horizon_days: int) -> None:

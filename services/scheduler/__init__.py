@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         offer_pages,
         openapi,
         waitlist,
+        waitlist_pages,
     )
 
     for module in (
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         courses,
         waitlist,
         offer_pages,
+        waitlist_pages,
         openapi,
     ):
         app.register_blueprint(module.bp)

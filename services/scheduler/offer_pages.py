@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from services.scheduler.context import db, settings
@@ -56,11 +65,17 @@ def _form_token_problem(signed: str, token: str) -> str | None:
     return None
 
 
+def _now() -> datetime:
+    """The app's clock (tests give one as CLOCK)."""
+    clock = current_app.config.get("CLOCK", utcnow)
+    return clock()  # type: ignore[no-any-return]
+
+
 def _page(
     token: str, *, answer: str, message: str = "", error: bool = False, status: int = 200
 ) -> Response:
     with db().read() as session:
-        found = offers.view(session, token, now=utcnow())
+        found = offers.view(session, token, now=_now())
         html = render_template(
             "client/offer.html",
             view=found,
@@ -111,9 +126,9 @@ def _answer(token: str, answer: str) -> Response:
         return _page(token, answer=answer, message=problem, error=True, status=400)
     with db().transaction() as session:
         if answer == "take":
-            offers.take(session, token, now=utcnow())
+            offers.take(session, token, now=_now())
         else:
-            offers.decline(session, token, now=utcnow())
+            offers.decline(session, token, now=_now())
     done = "taken" if answer == "take" else "declined"
     return redirect(url_for("offer_pages.show", token=token, done=done), code=303)  # type: ignore[return-value]
 
