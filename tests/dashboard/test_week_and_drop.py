@@ -3,6 +3,7 @@ the drop goes through the booking rules with the version the view was drawn with
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from shared import booking
@@ -115,3 +116,42 @@ def test_the_free_times_for_a_drag_are_the_rules_free_times(reception, db, clini
     assert "09:00" not in anna or "16:00" in anna  # whatever the hours, 14:00 is taken
     assert "14:00" not in anna and "13:30" not in anna
     assert reception.get(f"/booking/{booking_id}/free-times").status_code == 422
+
+
+CHECKED = re.compile(r'name="slot" value="([^"]+)" checked')
+
+
+def test_with_a_therapist_chosen_the_form_offers_a_week_of_free_times(reception, db, clinic):
+    page = text(
+        reception.get(
+            "/book/",
+            query_string={
+                "treatment_type_id": clinic.facial.id,
+                "date": "2027-03-01",
+                "therapist_id": clinic.anna.id,
+            },
+        )
+    )
+    assert "Monday 01 March" in page and "Friday 05 March" in page
+    assert "Saturday 06 March" not in page  # Anna does not work at weekends
+    assert "Monday 08 March" not in page  # a week, not more
+
+
+def test_a_time_clicked_in_the_day_view_picks_the_first_free_time_from_then(reception, db, clinic):
+    _book(db, clinic, "14:00", client=clinic.other_client)
+    query = {
+        "treatment_type_id": clinic.facial.id,
+        "date": "2027-03-01",
+        "therapist_id": clinic.anna.id,
+    }
+    free = text(reception.get("/book/", query_string={**query, "at": "10:00"}))
+    assert CHECKED.findall(free) == [f"{local(MONDAY, '10:00').isoformat()}|{clinic.anna.id}"]
+    assert "10:00 is free and chosen below." in free
+    taken = text(reception.get("/book/", query_string={**query, "at": "14:00"}))
+    # taken till 15:00 and its clean-up: the first free time after it
+    assert CHECKED.findall(taken) == [f"{local(MONDAY, '15:30').isoformat()}|{clinic.anna.id}"]
+    assert "Mon 01 Mar 14:00 is not free: the first free time from 14:00 on" in taken
+    late = text(reception.get("/book/", query_string={**query, "at": "16:30"}))
+    assert CHECKED.findall(late) == []  # her last start is 16:00 every day: none is chosen
+    nonsense = text(reception.get("/book/", query_string={**query, "at": "25:99"}))
+    assert CHECKED.findall(nonsense) == [] and "Free times" in nonsense

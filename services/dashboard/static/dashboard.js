@@ -209,6 +209,10 @@
       .then(function (res) { say(res.message, !res.ok); return redraw(); })
       .catch(function () { say("The server did not answer: nothing was moved.", true); });
   };
+  var justDragged = false;
+  document.addEventListener("click", function (ev) {
+    if (justDragged) { ev.preventDefault(); ev.stopPropagation(); justDragged = false; }
+  }, true);
   document.addEventListener("pointerdown", function (ev) {
     var el = ev.target.closest && ev.target.closest("[data-move]");
     if (!el || ev.button !== 0) return;
@@ -232,7 +236,8 @@
     var d = dragging;
     dragging = null;
     if (!d.moved) return;  // a click: the link opens the session
-    d.el.addEventListener("click", function (c) { c.preventDefault(); }, { once: true });
+    justDragged = true;  // the click that ends a drag opens nothing
+    setTimeout(function () { justDragged = false; }, 0);
     d.el.classList.remove("dragging");
     d.el.style.transform = "";
     clearHints();
@@ -250,10 +255,41 @@
       var grid = dayGrid();
       var step = parseInt(grid.dataset.step, 10) || 15;
       var minute = parseInt(grid.dataset.firstMinute, 10) + (ev.clientY - place.getBoundingClientRect().top) / pxOf(grid);
-      url += (url.indexOf("?") < 0 ? "?" : "&") + "time=" + hhmm(Math.floor(minute / step) * step);
+      url += (url.indexOf("?") < 0 ? "?" : "&") + "at=" + hhmm(Math.floor(minute / step) * step);
     }
     window.location.href = url;
   });
+
+  // The booking form's filters redraw the free times in place (no page load): what was typed
+  // for a new client, the notes and the scroll position stay.
+  var filterSeq = 0;
+  var liveFilter = function (form) {
+    var seq = ++filterSeq;  // only the answer to the latest change is shown
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) { if (value !== "") params.append(key, value); });
+    var url = form.action.split("?")[0] + "?" + params.toString();
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        if (seq !== filterSeq) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        doc.querySelectorAll("[data-part]").forEach(function (fresh) {
+          var key = fresh.dataset.part;
+          var old = document.querySelector('[data-part="' + key + '"]');
+          var typing = document.querySelector("[data-client-search]");
+          if (!old || (key === "picker" && typing && typing.value.trim())) return;
+          old.replaceWith(document.importNode(fresh, true));
+        });
+        var search = document.querySelector("[data-client-search]");
+        var freshSearch = doc.querySelector("[data-client-search]");
+        if (search && freshSearch) search.dataset.clientLink = freshSearch.dataset.clientLink;
+        var button = document.querySelector(".book-submit button[type=submit]");
+        var freshButton = doc.querySelector(".book-submit button[type=submit]");
+        if (button && freshButton) button.disabled = freshButton.disabled;
+        history.replaceState(null, "", url);
+        document.dispatchEvent(new CustomEvent("free-times-shown"));
+      });
+  };
 
   // Forms that refresh on change (the day picker, the booking form's filters).
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
@@ -261,11 +297,18 @@
     if (form.id) {
       fields = fields.concat(Array.prototype.slice.call(document.querySelectorAll('[form="' + form.id + '"]')));
     }
+    var refresh = function () {
+      if (form.hasAttribute("data-live-filters") && window.fetch) { liveFilter(form); return; }
+      form.requestSubmit ? form.requestSubmit() : form.submit();
+    };
     fields.forEach(function (el) {
       if (el.tagName === "SELECT" || el.type === "date" || el.type === "checkbox") {
-        el.addEventListener("change", function () { form.requestSubmit ? form.requestSubmit() : form.submit(); });
+        el.addEventListener("change", refresh);
       }
     });
+    if (form.hasAttribute("data-live-filters")) {
+      form.addEventListener("submit", function (ev) { ev.preventDefault(); liveFilter(form); });
+    }
   });
 
   // Live client search: results as links; arrow keys move through them.

@@ -1,13 +1,15 @@
 """Booking a session: treatment, day, optional therapist, client (found or new), a free time.
 
-Free times come from the availability engine; the booking itself from `shared.booking.book`,
+Free times come from the availability engine, over a week when a therapist is chosen (the
+phone call's "that day, or her next free afternoon?"); a time clicked in the day view (`at`)
+picks the first free time from then. The booking itself comes from `shared.booking.book`,
 so a time taken meanwhile is refused with the rule's message next to the form.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import flash, jsonify, redirect, request, url_for
@@ -60,8 +62,13 @@ REFUSAL_FIELDS = {
 }
 
 
+# Days of free times shown at once: a week for one therapist; for everyone, one day.
+DAYS_FOR_ONE_THERAPIST = 7
+
+
 @dataclass
 class SlotGroup:
+    day: date
     therapist: str
     therapist_id: int
     colour: str
@@ -142,18 +149,21 @@ class BookView(SecureView):
         tt_id = form.treatment_type_id.data
         day: date | None = form.date.data
         now = context.now()
+        at = _arg_time(request.args.get("at")) if request.method == "GET" else None
+        preselected = ""
         with context.db().read() as s:
             matches = clients.search_clients(s, q) if q and client is None else []
             refusal = bookable.day_refusal(clinic, day, now) if day and clinic else None
             if refusal is not None:
                 slots_problem = refusal.message
             elif tt_id and day and clinic is not None:
+                days = DAYS_FOR_ONE_THERAPIST if form.therapist_id.data else 1
                 try:
                     found = available_slots(
                         s,
                         treatment_type_id=tt_id,
                         start=day,
-                        end=day,
+                        end=_plus(day, days - 1),
                         now=bookable.offer_from(
                             clinic, now, override_notice=bool(form.override_notice.data)
                         ),
@@ -162,21 +172,28 @@ class BookView(SecureView):
                 except ClinicError as exc:
                     found, slots_problem = [], exc.message
                 therapists = {t.id: t for t in directory.therapists_by_name(s)}
-                by_therapist: dict[int, list[Slot]] = {}
+                by_day: dict[tuple[date, int], list[Slot]] = {}
                 for slot in found:
-                    by_therapist.setdefault(slot.therapist_id, []).append(slot)
-                for tid, slots in sorted(
-                    by_therapist.items(), key=lambda kv: therapists[kv[0]].name
+                    local_day = clinic_time.local_date(slot.start, tz)
+                    by_day.setdefault((local_day, slot.therapist_id), []).append(slot)
+                for (on, tid), slots in sorted(
+                    by_day.items(), key=lambda kv: (kv[0][0], therapists[kv[0][1]].name)
                 ):
                     th = therapists[tid]
                     groups.append(
                         SlotGroup(
+                            on,
                             th.name,
                             tid,
                             th.colour,
                             [(slot_value(x), f"{x.start.astimezone(tz):%H:%M}") for x in slots],
                         )
                     )
+                if at is not None and not form.slot.data:
+                    chosen = _first_from(found, day, at, tz)
+                    if chosen is not None:
+                        form.slot.data = slot_value(chosen)
+                        preselected = _preselected_note(chosen, day, at, tz)
         keep = {
             "treatment_type_id": tt_id or "",
             "date": day.isoformat() if day else "",
@@ -195,6 +212,11 @@ class BookView(SecureView):
             "matches": matches,
             "groups": groups,
             "slots_problem": slots_problem,
+            "preselected": preselected,
+            "at": f"{at:%H:%M}" if at else "",
+            "last_day": _plus(day, DAYS_FOR_ONE_THERAPIST - 1)
+            if day and form.therapist_id.data
+            else None,
             "ready": bool(tt_id and day),
             "day": day,
             "link": link,
@@ -268,6 +290,41 @@ class BookView(SecureView):
             start = clinic_time.wall_instant(form.date.data, form.time.data, context.tz(), "start")
             return start, form.therapist_id.data, form.room_id.data
         raise InvalidInput("pick one of the free times, or enter a time", field="slot")
+
+
+def _first_from(found: list[Slot], day: date, at: time, tz: Any) -> Slot | None:
+    """For a time clicked in the day view: the first free time from `at` on `day`, or else
+    from the same time of day on the days after ("Thursday afternoon, or her next free
+    afternoon")."""
+    for x in found:
+        local = x.start.astimezone(tz)
+        if local.date() >= day and local.time().replace(tzinfo=None) >= at:
+            return x
+    return None
+
+
+def _preselected_note(slot: Slot, day: date, at: time, tz: Any) -> str:
+    start = slot.start.astimezone(tz)
+    if start.date() == day and start.time() == at:
+        return f"{start:%H:%M} is free and chosen below."
+    return (
+        f"{day:%a %d %b} {at:%H:%M} is not free: the first free time from {at:%H:%M} on, "
+        f"{start:%a %d %b %H:%M}, is chosen below."
+    )
+
+
+def _arg_time(raw: str | None) -> time | None:
+    try:
+        return time.fromisoformat(raw) if raw and len(raw) <= 8 else None
+    except ValueError:
+        return None
+
+
+def _plus(day: date, days: int) -> date:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return day
 
 
 def chosen_client(raw: str | None) -> Client | None:
