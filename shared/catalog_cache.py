@@ -17,6 +17,7 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, Select, event, select
@@ -76,6 +77,10 @@ class Offer:
     therapist_ids: tuple[int, ...]  # active and qualified, by id
     room_ids: tuple[int, ...]  # active, with every feature the treatment needs, by id
     online: bool = False  # offered on the booking page
+    # What the booking page shows of it.
+    description: str = ""
+    price: Decimal = Decimal("0")
+    currency: str = "EUR"
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,9 @@ class CatalogSnapshot:
     reminder_hours_before: int = 0
     course_horizon_weeks: int = 26  # how far ahead a course of treatment may reach
     online_booking: bool = False  # the booking page takes bookings
+    name: str = ""  # the clinic's, as its booking page introduces it
+    phone: str = ""
+    address: str = ""
     hold_minutes: int = 15  # how long a page's hold waits for the client's confirmation
     offer_hours: int = 2  # how long a waiting-list offer stays open
 
@@ -173,6 +181,9 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             col(Clinic.online_booking),
             col(Clinic.hold_minutes),
             col(Clinic.offer_hours),
+            col(Clinic.name),
+            col(Clinic.phone),
+            col(Clinic.address),
         ).where(col(Clinic.id) == 1)
     ).first()
     if clinic is None:
@@ -224,6 +235,9 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             col(TreatmentType.buffer_before_minutes),
             col(TreatmentType.buffer_after_minutes),
             col(TreatmentType.online_booking),
+            col(TreatmentType.description),
+            col(TreatmentType.price),
+            col(TreatmentType.currency),
         )
     ):
         tt_id = pk(tt.id)
@@ -238,6 +252,9 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             therapist_ids=tuple(givers.get(tt_id, ())),
             room_ids=tuple(sorted(r for r, has in room_has.items() if needed <= has)),
             online=bool(tt.online_booking),
+            description=tt.description,
+            price=Decimal(tt.price),
+            currency=tt.currency,
         )
     return CatalogSnapshot(
         version=version,
@@ -253,6 +270,9 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
         reminder_hours_before=clinic.reminder_hours_before,
         course_horizon_weeks=clinic.course_horizon_weeks,
         online_booking=bool(clinic.online_booking),
+        name=clinic.name,
+        phone=clinic.phone,
+        address=clinic.address,
         hold_minutes=clinic.hold_minutes,
         offer_hours=clinic.offer_hours,
     )

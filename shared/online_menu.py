@@ -12,13 +12,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from shared import clinic_time, validation
 from shared.availability import find_availability
 from shared.catalog_cache import CatalogSnapshot, Offer, catalog_snapshot
-from shared.errors import InvalidInput, NotFound, OnlineBookingClosed
-from shared.models import Clinic, TreatmentType
+from shared.errors import InvalidInput, OnlineBookingClosed
 from shared.placement import PlacementRequest, place_many
 
 WEEK = timedelta(days=7)
@@ -62,6 +61,9 @@ class Day:
 class Week:
     """Free start times of one week (Monday to Sunday, at the clinic), and where to go next."""
 
+    clinic: Page
+    choice: Choice
+    giver: Giver | None  # None: any therapist
     first: date  # its Monday
     days: list[Day]  # the days with free times only
     tz: ZoneInfo
@@ -75,64 +77,31 @@ class Week:
 
 def page(session: Session) -> Page:
     """Raises NotFound while the clinic is not set up."""
-    clinic = session.get(Clinic, 1)
-    if clinic is None:
-        raise NotFound("The clinic is not set up yet")
-    return Page(clinic.name, clinic.phone, clinic.address, bool(clinic.online_booking))
+    return _page(catalog_snapshot(session))
 
 
 def choices(session: Session) -> list[Choice]:
     """The treatments open online, in the clinic's order. Raises OnlineBookingClosed."""
-    catalog = _open(session)
-    ids = [o.id for o in catalog.offers.values() if _online(o)]
-    if not ids:
-        return []
-    rows = session.exec(
-        select(TreatmentType).where(col(TreatmentType.id).in_(ids)).order_by(col(TreatmentType.id))
-    ).all()
-    return [
-        Choice(
-            id=t.id or 0,
-            name=t.name,
-            description=t.description,
-            minutes=t.duration_minutes,
-            price=t.price,
-            currency=t.currency,
-        )
-        for t in rows
-    ]
+    catalog = _open(catalog_snapshot(session))
+    return [_choice(o) for _, o in sorted(catalog.offers.items()) if _online(o)]
 
 
 def choice(session: Session, treatment_type_id: int) -> Choice:
     """One treatment open online. Raises InvalidInput, OnlineBookingClosed."""
-    validation.positive_id(treatment_type_id, "treatment")
-    for found in choices(session):
-        if found.id == treatment_type_id:
-            return found
-    raise OnlineBookingClosed(
-        "This treatment cannot be booked online: please choose another or call the clinic",
-        field="treatment",
-    )
+    return _choice(_offer(catalog_snapshot(session), treatment_type_id))
 
 
 def givers(session: Session, treatment_type_id: int) -> list[Giver]:
-    """The active therapists who give a treatment open online, by name."""
-    choice(session, treatment_type_id)
+    """The active therapists who give a treatment open online, by name. Raises InvalidInput,
+    OnlineBookingClosed."""
     catalog = catalog_snapshot(session)
-    offer = catalog.offers[treatment_type_id]
-    found = [Giver(t, catalog.therapists[t].name) for t in offer.therapist_ids]
-    return sorted(found, key=lambda g: g.name)
+    return _givers(catalog, _offer(catalog, treatment_type_id))
 
 
 def giver(session: Session, treatment_type_id: int, therapist_id: int | None) -> Giver | None:
     """The therapist asked for (None: anyone). Raises InvalidInput, OnlineBookingClosed."""
-    if therapist_id is None:
-        return None
-    validation.positive_id(therapist_id, "therapist")
-    for found in givers(session, treatment_type_id):
-        if found.id == therapist_id:
-            return found
-    raise InvalidInput("This therapist does not give this treatment online", field="therapist")
+    catalog = catalog_snapshot(session)
+    return _giver(catalog, _offer(catalog, treatment_type_id), therapist_id)
 
 
 def week(
@@ -145,12 +114,15 @@ def week(
 ) -> Week:
     """The free start times of the week beginning on Monday `first`; without `first`, of the
     first week from today that has any (searched week by week up to the booking horizon).
-    With any therapist, a time free with several is shown once.
+    With any therapist, a time free with several is shown once. One read of the catalog's
+    version and one range read per week searched.
 
     Raises InvalidInput (a date out of range), OnlineBookingClosed, NotFound.
     """
-    giver(session, treatment_type_id, therapist_id)
     catalog = catalog_snapshot(session)
+    offer = _offer(catalog, treatment_type_id)
+    asked = _giver(catalog, offer, therapist_id)
+    chosen = _choice(offer)
     tz = catalog.tz
     today = clinic_time.local_date(clinic_time.require_aware(now, "now"), tz)
     this_monday = today - timedelta(days=today.weekday())
@@ -162,18 +134,18 @@ def week(
             raise InvalidInput(
                 f"choose a week between {this_monday:%d %b %Y} and {last:%d %b %Y}", field="week"
             )
-        return _week(session, catalog, treatment_type_id, therapist_id, monday, now, last)
-    shown = found = _week(session, catalog, treatment_type_id, therapist_id, this_monday, now, last)
+        return _week(session, catalog, chosen, asked, monday, now, last)
+    shown = found = _week(session, catalog, chosen, asked, this_monday, now, last)
     while found.empty and found.later is not None:
-        found = _week(session, catalog, treatment_type_id, therapist_id, found.later, now, last)
+        found = _week(session, catalog, chosen, asked, found.later, now, last)
     return shown if found.empty else found  # nothing free anywhere: this week, empty
 
 
 def _week(
     session: Session,
     catalog: CatalogSnapshot,
-    treatment_type_id: int,
-    therapist_id: int | None,
+    chosen: Choice,
+    asked: Giver | None,
     monday: date,
     now: datetime,
     last: date,
@@ -181,11 +153,11 @@ def _week(
     tz = catalog.tz
     found = find_availability(
         session,
-        treatment_type_id=treatment_type_id,
+        treatment_type_id=chosen.id,
         start=monday,
         end=monday + timedelta(days=6),
         now=now,
-        therapist_id=therapist_id,
+        therapist_id=asked.id if asked else None,
     )
     by_day: dict[date, dict[datetime, str]] = {}
     for slot in found.slots:
@@ -194,6 +166,9 @@ def _week(
     today = clinic_time.local_date(now, tz)
     this_monday = today - timedelta(days=today.weekday())
     return Week(
+        clinic=_page(catalog),
+        choice=chosen,
+        giver=asked,
         first=monday,
         days=[Day(d, sorted(times.items())) for d, times in sorted(by_day.items())],
         tz=tz,
@@ -202,11 +177,45 @@ def _week(
     )
 
 
-def _open(session: Session) -> CatalogSnapshot:
-    catalog = catalog_snapshot(session)
+def _page(catalog: CatalogSnapshot) -> Page:
+    return Page(catalog.name, catalog.phone, catalog.address, catalog.online_booking)
+
+
+def _open(catalog: CatalogSnapshot) -> CatalogSnapshot:
     if not catalog.online_booking:
         raise OnlineBookingClosed("The clinic takes no bookings online just now")
     return catalog
+
+
+def _offer(catalog: CatalogSnapshot, treatment_type_id: int) -> Offer:
+    validation.positive_id(treatment_type_id, "treatment")
+    offer = _open(catalog).offers.get(treatment_type_id)
+    if offer is None or not _online(offer):
+        raise OnlineBookingClosed(
+            "This treatment cannot be booked online: please choose another or call the clinic",
+            field="treatment",
+        )
+    return offer
+
+
+def _givers(catalog: CatalogSnapshot, offer: Offer) -> list[Giver]:
+    found = [Giver(t, catalog.therapists[t].name) for t in offer.therapist_ids]
+    return sorted(found, key=lambda g: g.name)
+
+
+def _giver(catalog: CatalogSnapshot, offer: Offer, therapist_id: int | None) -> Giver | None:
+    if therapist_id is None:
+        return None
+    validation.positive_id(therapist_id, "therapist")
+    for found in _givers(catalog, offer):
+        if found.id == therapist_id:
+            return found
+    raise InvalidInput("This therapist does not give this treatment online", field="therapist")
+
+
+def _choice(offer: Offer) -> Choice:
+    minutes = int(offer.duration.total_seconds() // 60)
+    return Choice(offer.id, offer.name, offer.description, minutes, offer.price, offer.currency)
 
 
 def _online(offer: Offer) -> bool:

@@ -9,7 +9,7 @@ on the page with its `http_status`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,21 +62,17 @@ def therapists() -> Response:
 def times() -> Response:
     treatment, therapist = _id("treatment"), _therapist()
     first = _date("week") if request.args.get("week") else None
-    with db().read() as session:
-        return _render(
-            "book/times.html",
-            clinic=online_menu.page(session),
-            choice=online_menu.choice(session, treatment),
-            giver=online_menu.giver(session, treatment, therapist),
-            week=online_menu.week(
-                session,
-                treatment_type_id=treatment,
-                therapist_id=therapist,
-                now=_now(),
-                first=first,
-            ),
-            therapist_arg=_therapist_arg(therapist),
+    with db().read_statements() as session:  # a week's free times, advice until one is held
+        found = online_menu.week(
+            session,
+            treatment_type_id=treatment,
+            therapist_id=therapist,
+            now=_now(),
+            first=first,
         )
+    return _render(
+        "book/times.html", clinic=found.clinic, week=found, therapist_arg=_therapist_arg(therapist)
+    )
 
 
 @bp.get("/details")
@@ -223,6 +219,12 @@ def _book_date(day: date) -> str:
 @bp.app_template_filter("book_when")
 def _book_when(instant: datetime, tz: ZoneInfo) -> str:
     return f"{_book_date(clinic_time.local_date(instant, tz))}, {clinic_time.hm(instant, tz)}"
+
+
+@bp.app_template_filter("book_instant")
+def _book_instant(instant: datetime) -> str:
+    """An instant for a query string, with nothing to escape: '2027-03-01T09:00Z'."""
+    return f"{instant.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
 
 
 @bp.app_template_filter("book_time")
