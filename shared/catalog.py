@@ -321,6 +321,11 @@ def remove_working_hours(session: Session, working_hours_id: int) -> None:
     session.flush()
 
 
+def may_enter_time_off(clinic: Clinic | None, role: str) -> bool:
+    """Admins always; receptionists when the clinic lets them (a therapist calling in sick)."""
+    return role == "admin" or bool(clinic and clinic.receptionists_enter_time_off)
+
+
 def add_time_off(
     session: Session,
     *,

@@ -49,6 +49,7 @@ class Clash:
     therapist_ids: Sequence[int]  # preferred first: the course's therapist, then others
     after: datetime | None  # an alternative must start after this (the previous session)
     before: datetime | None  # ... and before this (the next session)
+    moving_booking_id: int | None = None  # a booked session to move: not in its own way
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def find_alternatives(
     if not clashes:
         return {}
     checker = _Checker(session, catalog, offer, placed, client_id, now, horizon_days)
+    checker.moving = {c.index: c.moving_booking_id for c in clashes if c.moving_booking_id}
     found: dict[int, list[Alternative]] = {c.index: [] for c in clashes}
     same_time = [cand for c in clashes for cand in _same_time(c, catalog, offer)]
     checker.offer_to(found, same_time)
@@ -174,6 +176,7 @@ class _Checker:
     ) -> None:
         self.session, self.catalog, self.offer, self.now = session, catalog, offer, now
         self.client_id, self.horizon_days = client_id, horizon_days
+        self.moving: dict[int, int] = {}  # clash index -> the booking it moves
         self.pinned = [
             PlacementRequest(
                 offer.id,
@@ -196,6 +199,7 @@ class _Checker:
                 self.client_id,
                 therapist_id=cand.therapist_id,
                 horizon_days=self.horizon_days,
+                moving_booking_id=self.moving.get(cand.index),
             )
             for cand in candidates
         ]

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from math import ceil, floor
 from zoneinfo import ZoneInfo
 
-from shared import clinic_time, lifecycle
+from shared import clinic_time, lifecycle, rebook
 from shared.day_data import DayData
 from shared.intervals import Interval, clip, merge, subtract
 from shared.models import Booking, BookingStatus
@@ -41,6 +41,7 @@ class Block:
     version: int = 0  # the booking's sequence, which a move by drag is based on
     movable: bool = False  # whether the rules let it move now (shared.lifecycle)
     offered: str = ""  # a held time offered from the waiting list: "offered to Eva H. until 14:30"
+    away: bool = False  # its therapist is away then: waiting in the "to rebook" list
     # Filled by lay_out:
     top: float = 0
     height: float = 0
@@ -163,9 +164,12 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
                     _block(b, b.room.name if b.room else "", data.course_places, now)
                 )
 
+    by_id = {b.id: b for b in shown}
     for column in columns:
         for block in column.blocks:
             block.offered = data.offered.get(block.booking_id, "")
+            hit = by_id[block.booking_id]
+            block.away = rebook.is_hit(hit, data.time_off.get(hit.therapist_id, ()))
     plan = DayPlan(day=day, mode=mode, tz=tz, columns=columns)
     cancelled = sum(1 for b in data.bookings if b.status == BookingStatus.CANCELLED.value)
     plan.counts = {"sessions": len(data.bookings) - cancelled, "cancelled": cancelled}

@@ -43,6 +43,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
     from services.dashboard.views.end_of_day import EndOfDayView
     from services.dashboard.views.lists import BookingListView, OutboxView
     from services.dashboard.views.people import ClientView, StaffView
+    from services.dashboard.views.rebook import RebookView
     from services.dashboard.views.waitlist import WaitlistView
 
     admin = Admin(
@@ -63,6 +64,7 @@ def register(app: Flask, orm: SQLAlchemy) -> Admin:
     admin.add_view(BookingPage(name="Booking", endpoint="booking", url="/booking"))
     admin.add_view(ClientPage(name="Client", endpoint="client", url="/client"))
     admin.add_view(EndOfDayView(name="End of day", endpoint="end_of_day", url="/end-of-day"))
+    admin.add_view(RebookView(name="To rebook", endpoint="rebook", url="/rebook"))
     admin.add_view(
         TreatmentTypeView(
             TreatmentType,

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash
+from flask import flash, url_for
 from flask_admin.form import Select2TagsField
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlmodel import Session
@@ -367,6 +368,22 @@ class _SpanView(ClinicModelView):
 class TimeOffView(_SpanView):
     form = TimeOffForm
     span_name = "time off"
+
+    def may_write(self) -> bool:
+        return current_user.is_authenticated and catalog.may_enter_time_off(
+            context.clinic(), current_user.role
+        )
+
+    def get_save_return_url(self, model: Any, is_created: bool = False) -> str:
+        """Saved time off that hits sessions opens the "to rebook" list, where they wait."""
+        with context.db().read() as session:
+            hit = booking_queries.live_sessions_between(
+                session, model.start_at, model.end_at, therapist_id=model.therapist_id
+            )
+        if hit:
+            return url_for("rebook.index")
+        return str(super().get_save_return_url(model, is_created))
+
     help_text = (
         "Holidays, sick leave and training. Sessions already booked in that time stay: the "
         "dashboard says how many, so you can move or cancel them."
