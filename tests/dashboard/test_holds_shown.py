@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared import holds
+from shared.models import Clinic, TreatmentType
 from tests.dashboard.conftest import text
 from tests.factories import MONDAY, NOW, local
 
@@ -33,3 +34,48 @@ def test_a_held_booking_page_says_it_awaits_the_clients_confirmation(reception, 
     assert "Held, awaiting the client&#39;s confirmation" in page or (
         "Held, awaiting the client's confirmation" in page
     )
+
+
+def test_an_admin_switches_online_booking_on_and_sets_how_long_a_hold_waits(admin, db, clinic):
+    form = {
+        "name": "Test Clinic",
+        "timezone": "Europe/Ljubljana",
+        "slot_step_minutes": "15",
+        "booking_horizon_days": "365",
+        "course_horizon_weeks": "26",
+        "min_notice_minutes": "120",
+        "cancellation_notice_hours": "24",
+        "reminder_hours_before": "24",
+        "online_booking": "y",
+        "hold_minutes": "20",
+        "offer_hours": "3",
+    }
+    assert admin.post("/settings/", form).status_code == 302
+    with db.read() as s:
+        row = s.get(Clinic, 1)
+        assert (row.online_booking, row.hold_minutes, row.offer_hours) == (True, 20, 3)
+    refused = admin.post("/settings/", {**form, "hold_minutes": "0"})
+    assert refused.status_code == 422 and "hold_minutes" in text(refused)
+    with db.read() as s:
+        assert s.get(Clinic, 1).hold_minutes == 20
+
+
+def test_a_treatment_type_is_opened_for_online_booking_from_its_form(admin, db, clinic):
+    page = text(admin.get(f"/treatment-types/edit/?id={clinic.consult.id}"))
+    assert 'name="online_booking"' in page
+    with db.read() as s:
+        assert s.get(TreatmentType, clinic.consult.id).online_booking is False
+    form = {
+        "name": "TCM consultation",
+        "duration_minutes": "45",
+        "buffer_before_minutes": "0",
+        "buffer_after_minutes": "0",
+        "price": "0",
+        "currency": "EUR",
+        "colour": "#8fbc8f",
+        "active": "y",
+        "online_booking": "y",
+    }
+    admin.post(f"/treatment-types/edit/?id={clinic.consult.id}", form)
+    with db.read() as s:
+        assert s.get(TreatmentType, clinic.consult.id).online_booking is True

@@ -119,6 +119,7 @@ class TreatmentTypeForm(FlaskForm):
         "Room features needed", save_as_list=True, description="e.g. facial couch"
     )
     active = BooleanField("Offered (untick to stop taking new bookings)", default=True)
+    online_booking = BooleanField("Clients may book it on the clinic's booking page (/book)")
 
 
 class TreatmentTypeView(ClinicModelView):
@@ -137,6 +138,7 @@ class TreatmentTypeView(ClinicModelView):
         "colour",
         "required_features",
         "active",
+        "online_booking",
     ]
     column_labels = {
         "duration_minutes": "Minutes",
@@ -144,6 +146,7 @@ class TreatmentTypeView(ClinicModelView):
         "buffer_after_minutes": "After",
         "required_features": "Needs",
         "active": "Offered",
+        "online_booking": "Online",
     }
     column_searchable_list = ["name", "description"]
     column_filters = ["active"]
@@ -166,6 +169,7 @@ class TreatmentTypeView(ClinicModelView):
             colour=form.colour.data or "",
             active=bool(form.active.data),
             required_features=form.required_features.data or [],
+            online_booking=bool(form.online_booking.data),
         )
 
 

@@ -10,7 +10,7 @@ from flask_admin import expose
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from services.dashboard import context, refusals
 from services.dashboard.views.base import SecureView
@@ -35,6 +35,9 @@ SETTING_FIELDS = (
     "feed_shows_client_details",
     "locale",
     "receptionists_enter_time_off",
+    "online_booking",
+    "hold_minutes",
+    "offer_hours",
 )
 
 
@@ -83,6 +86,15 @@ class SettingsForm(FlaskForm):
     receptionists_enter_time_off = BooleanField(
         "Receptionists may enter time off (e.g. a therapist calling in sick)"
     )
+    online_booking = BooleanField(
+        "Clients may book online (/book), for the treatment types marked Online"
+    )
+    hold_minutes = IntegerField(
+        "An online booking waits for the client's confirmation (minutes)",
+        validators=[Optional()],
+        description="the time is held meanwhile; unconfirmed, it goes back to the diary",
+    )
+    offer_hours = IntegerField("A waiting-list offer stays open (hours)", validators=[Optional()])
 
 
 class SettingsView(SecureView):
@@ -104,6 +116,10 @@ class SettingsView(SecureView):
                 values["receptionists_enter_time_off"] = bool(
                     values["receptionists_enter_time_off"]
                 )
+                values["online_booking"] = bool(values["online_booking"])
+                for left_as_is in ("hold_minutes", "offer_hours"):  # when left empty
+                    if values[left_as_is] is None:
+                        del values[left_as_is]
                 try:
                     with context.db().transaction() as s:
                         catalog.configure_clinic(s, **values)
