@@ -1,226 +1,376 @@
-"""The receptionist's day in headless Chromium against the dashboard under gunicorn, counting
-actions (clicks, ticks): a sick day rebooked session by session, the end of the day marked and
-undone, and the client page. Screenshots under var/screenshots/."""
+"""The receptionist's day view in headless Chromium against real gunicorns on the demo clinic:
+a phone-call booking in at most 5 counted actions, the view redrawing itself when the API
+books, moving a session by drag (a taken time refused with the reason), short cards that keep
+their room and "to mark" (bug 4), and a day that is whole on screen and on paper (bug 8).
+
+Days are chosen where the demo has no sessions of its own (more than three weeks ahead, or
+more than two weeks back), so every session on them is one the test made.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from sqlmodel import select
 
-from shared import booking, catalog, clients, clinic_time
+from shared import booking, clinic_time, demo, migrate
 from shared.db import Database
-from shared.models import Booking, Clinic, Therapist, TimeOff, TreatmentType
-from tests.e2e.test_dashboard_browser import _log_in, _shot, browser, served  # noqa: F401
+from shared.models import Booking, Client, Therapist, TreatmentType
+from tests.e2e.dashboard_server import CHROMIUM_ARGS, SCREENSHOTS, chromium_path, dashboard
+from tests.e2e.processes import gunicorn, service_env
+
+playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-CONSULT = "TCM consultation"
-THERAPIST = "Mei Lin"  # Monday to Friday 09:00-13:00
+TZ = clinic_time.zone("Europe/Ljubljana")  # the demo clinic's
+LIVE_DEADLINE_MS = 5000  # the issue's promise: an API booking shows within 5 seconds
 
 
-class Actions:
-    """Counts what the receptionist does: each click or tick is one action."""
-
-    def __init__(self, page: Any) -> None:
-        self.page, self.count = page, 0
-
-    def click(self, selector: str) -> None:
-        self.count += 1
-        self.page.click(selector)
-
-
-def _ids(s: Any) -> tuple[int, int]:
-    consult = s.exec(select(TreatmentType).where(TreatmentType.name == CONSULT)).one()
-    mei = s.exec(select(Therapist).where(Therapist.name == THERAPIST)).one()
-    return consult.id, mei.id
-
-
-def _far_weekday(tz: ZoneInfo) -> date:
-    """A Wednesday five weeks ahead, past the demo's bookings."""
-    day = clinic_time.local_date(datetime.now(UTC), tz) + timedelta(days=35)
-    return day + timedelta(days=(2 - day.weekday()) % 7)
-
-
-def _page(browser: Any, base: str) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-US")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _log_in(page, base)
-    return context, page, errors
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """The demo clinic on one database file, its dashboard and its API as real gunicorns."""
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    migrate.upgrade(url)
+    database = Database(url)
+    with database.transaction() as session:
+        logins = demo.load_demo(session)
+    try:
+        with (
+            dashboard(url, tmp_path / "dashboard.log") as desk,
+            gunicorn(
+                "services.scheduler:create_app()",
+                url,
+                workers=1,
+                env=service_env(url),
+                log_path=tmp_path / "api.log",
+            ) as api,
+        ):
+            yield {"desk": desk, "api": api, "db": database, "key": logins["api_key"]}
+    finally:
+        database.dispose()
 
 
-def test_a_sick_day_is_entered_by_the_receptionist_and_each_session_rebooked_in_one_click(
-    served,  # noqa: F811
-    browser,  # noqa: F811
-):
-    base, database = served
-    with database.transaction() as s:
-        catalog.configure_clinic(s, receptionists_enter_time_off=True)
-        tz = clinic_time.zone(s.get(Clinic, 1).timezone)  # type: ignore[union-attr]
-        consult_id, mei_id = _ids(s)
-        day = _far_weekday(tz)
-        hit = []
-        for n, at in enumerate((time(9), time(11))):
-            client = clients.create_client(s, name=f"Sick Day Client {n}", phone="040 000 00{n}")
-            hit.append(
-                booking.book(
-                    s,
-                    treatment_type_id=consult_id,
-                    start=clinic_time.local_to_utc(day, at, tz),
-                    client_id=client.id,
-                    therapist_id=mei_id,
-                    actor="test",
-                ).id
-            )
-    context, page, errors = _page(browser, base)
+@pytest.fixture
+def page(served: dict[str, Any]) -> Iterator[Any]:
+    if not Path(chromium_path()).exists():
+        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install chromium)")
+    with playwright.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+            tab = context.new_page()
+            errors: list[str] = []
+            tab.on("pageerror", lambda exc: errors.append(str(exc)))
+            tab.goto(served["desk"] + "/")
+            tab.fill("#email", demo.DEMO_LOGIN[0])
+            tab.fill("#password", demo.DEMO_LOGIN[1])
+            tab.click("button[type=submit]")
+            tab.wait_for_url(served["desk"] + "/")
+            yield tab
+            assert errors == [], errors
+        finally:
+            chromium.close()
 
-    # Mei Lin calls in sick: the receptionist enters the day off.
-    page.goto(base + "/time-off/new/")
-    page.select_option("#therapist_id", str(mei_id))
-    page.fill("#starts", f"{day.isoformat()}T00:00")
-    page.fill("#ends", f"{(day + timedelta(days=1)).isoformat()}T00:00")
-    page.fill("#reason", "Sick")
-    with page.expect_navigation(url=re.compile(r"/rebook/$")):
-        page.click("input[type=submit][value=Save], button[type=submit]:has-text('Save')")
-    for booking_id in hit:
-        assert page.locator(f'[data-booking="{booking_id}"] [data-alternative]').count() >= 1
-    _shot(page, "to-rebook")
 
-    # The day view marks both sessions.
-    day_view = context.new_page()
-    day_view.goto(f"{base}/?date={day.isoformat()}&by=therapist")
-    for booking_id in hit:
-        assert "away" in (
-            day_view.get_attribute(f'a.block[href="/booking/{booking_id}"]', "class") or ""
-        )
+def _today() -> date:
+    return clinic_time.local_date(datetime.now(UTC), TZ)
 
-    # Each session: one click on its first alternative moves it.
-    per_session = []
-    for booking_id in hit:
-        actions = Actions(page)
-        with page.expect_navigation(url=re.compile(r"/rebook/$")):
-            actions.click(f'[data-booking="{booking_id}"] [data-alternative] >> nth=0')
-        assert "Moved Sick Day Client" in page.inner_text(".messages, .alert-success")
-        per_session.append(actions.count)
-    assert per_session == [1, 1]  # the target is at most 2 per session
-    assert page.locator("[data-nothing-to-rebook]").count() == 1
 
+def _next(weekday: int, after: date) -> date:
+    """The first `weekday` (0 = Monday) on or after `after`."""
+    return after + timedelta(days=(weekday - after.weekday()) % 7)
+
+
+def _ids(database: Database) -> dict[str, int]:
     with database.read() as s:
-        moved = [s.get(Booking, i) for i in hit]
-        away = s.exec(select(TimeOff)).all()
-    for b in moved:
-        assert b.status == "booked" and not any(
-            o.therapist_id == b.therapist_id and o.start_at < b.end_at and o.end_at > b.start_at
-            for o in away
-        )
-    assert errors == []
-    context.close()
+        types = {t.name: t.id for t in s.exec(select(TreatmentType))}
+        people = {t.name: t.id for t in s.exec(select(Therapist))}
+        clients = list(s.exec(select(Client).order_by(Client.id)))
+    return {
+        "consult": types["TCM consultation"],  # type: ignore[dict-item]
+        "mei": people["Mei Lin"],  # type: ignore[dict-item]
+        "ana": people["Ana Novak"],  # type: ignore[dict-item]
+        "client": clients[0].id,  # type: ignore[dict-item]
+        "other": clients[1].id,  # type: ignore[dict-item]
+    }
 
 
-def _afternoon_zone() -> str:
-    """A zone without DST where it is now between 14:00 and 21:59, so that three sessions from
-    09:00 are over today, whatever the hour the test runs at."""
-    now = datetime.now(UTC)
-    for offset in range(-12, 15):
-        name = f"Etc/GMT{'+' if offset <= 0 else '-'}{abs(offset)}"
-        if 14 <= now.astimezone(ZoneInfo(name)).hour <= 21:
-            return name
-    raise AssertionError("some zone is always in the afternoon")
-
-
-def test_the_end_of_the_day_is_marked_in_three_actions_and_undone_in_one(
-    served,  # noqa: F811
-    browser,  # noqa: F811
-):
-    base, database = served
+def _book(database: Database, ids: dict[str, int], day: date, hhmm: str, **kw: Any) -> Booking:
+    kw.setdefault("client_id", ids["client"])
     with database.transaction() as s:
-        zone = _afternoon_zone()
-        catalog.configure_clinic(s, timezone=zone)
-        tz = ZoneInfo(zone)
-        consult_id, _ = _ids(s)
-        today = clinic_time.local_date(datetime.now(UTC), tz)
-        nina = catalog.save_therapist(
-            s, name="Nina Test", email="nina@example.com", treatment_type_ids=[consult_id]
-        )
-        catalog.add_working_hours(
+        return booking.book(
             s,
-            therapist_id=nina.id,
-            weekday=today.weekday(),
-            start_time=time(8),
-            end_time=time(13),
+            treatment_type_id=ids["consult"],
+            start=clinic_time.local_to_utc(day, time.fromisoformat(hhmm), TZ),
+            therapist_id=ids["mei"],
+            actor="test",
+            **kw,
         )
-        yesterday = datetime.now(UTC) - timedelta(days=1)
-        made = []
-        for n, at in enumerate((time(9), time(10), time(11))):
-            client = clients.create_client(s, name=f"Evening Client {n}")
-            made.append(
-                booking.book(
-                    s,
-                    treatment_type_id=consult_id,
-                    start=clinic_time.local_to_utc(today, at, tz),
-                    client_id=client.id,
-                    therapist_id=nina.id,
-                    actor="test",
-                    now=yesterday,
-                ).id
-            )
-    context, page, errors = _page(browser, base)
-    page.goto(f"{base}/?date={today.isoformat()}&by=therapist")
 
-    actions = Actions(page)
-    with page.expect_navigation(url=re.compile(r"/end-of-day/")):
-        actions.click("[data-end-of-day]")
-    for booking_id in made:
-        assert page.locator(f'#to-mark tr[data-booking="{booking_id}"]').count() == 1
-    actions.click(f'[data-no-show="{made[1]}"]')
-    with page.expect_navigation(url=re.compile(r"/end-of-day/\?")):
-        actions.click("[data-close-day]")
-    assert actions.count == 3
-    assert "Marked 2 completed and 1 no-show" in page.inner_text("body")
-    _shot(page, "end-of-day")
+
+def _row(database: Database, booking_id: int) -> tuple[Any, ...]:
     with database.read() as s:
-        statuses = [s.get(Booking, i).status for i in made]
-    assert statuses == ["completed", "no_show", "completed"]
+        b = s.get(Booking, booking_id)
+        assert b is not None
+        return (b.start_at, b.therapist_id, b.room_id, b.sequence, b.status)
 
-    # A slip: one click undoes the whole batch.
-    with page.expect_navigation(url=re.compile(r"/end-of-day/\?date=")):
-        page.click("[data-undo-all]")
-    assert "Undone: 3 sessions to mark again" in page.inner_text("body")
+
+def _time_y(page: Any, column: Any, hhmm: str) -> float:
+    """The page's y of a wall-clock time in a day-view column."""
+    grid = page.locator("[data-fit-day]")
+    first = int(grid.get_attribute("data-first-minute"))
+    px = page.evaluate(
+        "() => parseFloat(getComputedStyle(document.querySelector('[data-fit-day]'))"
+        ".getPropertyValue('--px'))"
+    )
+    hour, minute = map(int, hhmm.split(":"))
+    return column.bounding_box()["y"] + (hour * 60 + minute - first) * px
+
+
+def _shot(page: Any, name: str, **kw: Any) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), **kw)
+    return path
+
+
+def test_a_phone_call_books_a_new_client_into_her_next_free_afternoon_in_five_actions(served, page):
+    """ "Anything Thursday afternoon with Mei Lin, or her next free afternoon?" With Thursday's
+    day view on screen: click Thursday 14:00 in her column, choose the treatment (free times
+    over the week appear in place, and the first free one from Thursday 14:00 is chosen:
+    Friday 14:00, as she works Thursday mornings only), type the name, the phone, Book."""
+    database = served["db"]
+    ids = _ids(database)
+    thursday = _next(3, _today() + timedelta(days=23))
+    friday = thursday + timedelta(days=1)
+    page.goto(f"{served['desk']}/?date={thursday.isoformat()}&by=therapist")
+    actions: list[str] = []
+
+    mei = page.locator(f'.cal-col[data-col-key="{ids["mei"]}"]')
+    box = mei.bounding_box()
+    with page.expect_navigation(url=re.compile(r"/book/\?.*at=14%3A00|/book/\?.*at=14:00")):
+        page.mouse.click(box["x"] + box["width"] / 2, _time_y(page, mei, "14:00") + 3)
+    actions.append("click Thursday 14:00 in Mei Lin's column")
+    assert page.input_value("#therapist_id") == str(ids["mei"])
+    assert page.input_value("#date") == thursday.isoformat()
+    page.evaluate("() => { window.sameDocument = true; }")  # gone if the page reloads
+
+    page.select_option("#treatment_type_id", str(ids["consult"]))
+    actions.append("choose the treatment")
+    note = page.locator(".preselected")
+    note.wait_for()
+    assert f"{friday:%a %d %b} 14:00" in note.inner_text()
+    assert page.locator(".slot-day").count() >= 3  # several days in one view
+    chosen = page.locator("input[name=slot]:checked").get_attribute("value")
+    assert chosen and chosen.endswith(f"|{ids['mei']}")
+
+    page.fill("#new_name", "Nina Telefon")
+    actions.append("type the name")
+    page.fill("#new_phone", "+386 41 222 333")
+    actions.append("type the phone")
+    assert page.evaluate("() => window.sameDocument === true")  # the filters did not reload
+    _shot(page, "phone-call-booking")
+    with page.expect_navigation(url=re.compile(r"/booking/\d+$")):
+        page.click("text=Book session")
+    actions.append("click Book session")
+
+    assert len(actions) <= 5, actions
+    booking_id = int(page.url.rsplit("/", 1)[1])
     with database.read() as s:
-        assert [s.get(Booking, i).status for i in made] == ["booked"] * 3
-    assert errors == []
-    context.close()
+        made = s.get(Booking, booking_id)
+        assert made is not None and made.client is not None
+        assert made.therapist_id == ids["mei"]
+        assert made.start_at == clinic_time.local_to_utc(friday, time(14, 0), TZ)
+        assert (made.client.name, made.client.phone) == ("Nina Telefon", "+386 41 222 333")
 
 
-def test_the_name_on_a_booking_opens_the_client_page_and_book_again_fills_the_form(
-    served,  # noqa: F811
-    browser,  # noqa: F811
+def test_a_booking_made_through_the_api_appears_in_the_open_day_view_without_a_reload(served, page):
+    database = served["db"]
+    ids = _ids(database)
+    thursday = _next(3, _today() + timedelta(days=23))
+    page.set_viewport_size({"width": 1440, "height": 600})
+    page.goto(f"{served['desk']}/?date={thursday.isoformat()}&by=therapist")
+    assert "Live Refresh" not in page.inner_text("[data-live-root]")
+    page.evaluate(
+        """(id) => {
+          window.sameDocument = true;
+          window.scrollTo(0, 120);
+          document.querySelector(`.cal-col[data-col-key="${id}"]`).untouched = true;
+        }""",
+        ids["ana"],
+    )
+    scrolled = page.evaluate("() => window.scrollY")
+    answer = requests.post(
+        served["api"] + "/api/v1/bookings",
+        json={
+            "treatment_type_id": ids["consult"],
+            "start": clinic_time.local_to_utc(thursday, time(10, 0), TZ).isoformat(),
+            "therapist_id": ids["mei"],
+            "client": {"name": "Live Refresh", "email": "live.refresh@example.com"},
+        },
+        headers={"Authorization": f"Bearer {served['key']}"},
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+
+    # Polls the page until the deadline; fails if the session has not appeared by then.
+    page.wait_for_function(
+        "() => document.querySelector('[data-live-root]').innerText.includes('Live Refresh')",
+        timeout=LIVE_DEADLINE_MS,
+    )
+    mei = page.locator(f'.cal-col[data-col-key="{ids["mei"]}"]')
+    assert "Live Refresh" in mei.inner_text()
+    assert page.evaluate("() => window.sameDocument === true")  # no reload
+    assert page.evaluate(  # the column that did not change was left alone (no flicker)
+        '(id) => document.querySelector(`.cal-col[data-col-key="${id}"]`).untouched === true',
+        ids["ana"],
+    )
+    assert page.evaluate("() => window.scrollY") == scrolled
+    assert "1 session" in page.inner_text(".day-count")
+
+
+def _drag(page: Any, block: Any, column: Any, hhmm: str, *, hint: str = "") -> None:
+    """Press on the session, move it so its top is at `hhmm` in `column`, let go. With `hint`,
+    first wait until the times the rules allow are marked and check that one is."""
+    box = block.bounding_box()
+    grab_x, grab_y = box["x"] + box["width"] / 2, box["y"] + 6
+    page.mouse.move(grab_x, grab_y)
+    page.mouse.down()
+    page.mouse.move(grab_x, grab_y + 20, steps=4)
+    if hint:
+        column.locator(f'.drop-hint[title="{hint}"]').wait_for()
+    target = column.bounding_box()
+    page.mouse.move(target["x"] + target["width"] / 2, _time_y(page, column, hhmm) + 6, steps=8)
+    page.mouse.up()
+
+
+def test_a_session_dragged_onto_a_taken_time_is_refused_with_the_reason_and_onto_a_free_one_moves(
+    served, page
 ):
-    base, database = served
-    with database.read() as s:
-        some = s.exec(
-            select(Booking).where(Booking.status == "completed").order_by(Booking.id)
-        ).first()
-        assert some is not None
-        booking_id, client_id = some.id, some.client_id
-    context, page, errors = _page(browser, base)
-    page.goto(f"{base}/booking/{booking_id}")
-    with page.expect_navigation(url=f"{base}/client/{client_id}"):
-        page.click("[data-client-page]")
-    assert page.locator("#past tr").count() >= 2  # a header and the session
-    assert page.locator(f'#past a[href="/booking/{booking_id}"]').count() == 1
-    assert re.search(r"\d\d\.\d\d\.\d{4}", page.inner_text("#past"))  # sl-SI dates
-    assert " AM" not in page.inner_text("body") and " PM" not in page.inner_text("body")
-    _shot(page, "client-page")
-    with page.expect_navigation(url=re.compile(r"/book/\?")):
-        page.click("[data-book-again]")
-    assert page.input_value("input[name=client_id]") == str(client_id)
-    assert page.input_value("#treatment_type_id") != ""
-    assert errors == []
-    context.close()
+    database = served["db"]
+    ids = _ids(database)
+    thursday = _next(3, _today() + timedelta(days=23))
+    moving = _book(database, ids, thursday, "09:00")
+    _book(database, ids, thursday, "11:00", client_id=ids["other"])
+    before = _row(database, moving.id)  # type: ignore[arg-type]
+    page.goto(f"{served['desk']}/?date={thursday.isoformat()}&by=therapist")
+    mei = page.locator(f'.cal-col[data-col-key="{ids["mei"]}"]')
+    block = page.locator(f'.block[href="/booking/{moving.id}"]')
+
+    # While dragging, the free times are marked: 12:00 is, 11:00 (taken) is not.
+    _drag(page, block, mei, "11:00", hint="12:00")
+    toast = page.locator("[data-toast]")
+    toast.wait_for()
+    assert mei.locator('.drop-hint[title="11:00"]').count() == 0
+    refusal = toast.inner_text()
+    assert "11:00" in refusal and "Mei Lin" in refusal, refusal
+    assert "refused" in (toast.get_attribute("class") or "")
+    assert _row(database, moving.id) == before  # type: ignore[arg-type]
+    assert "/booking/" not in page.url  # the drop did not open the session
+
+    _drag(page, block, mei, "12:00")
+    page.wait_for_function(
+        "() => document.querySelector('[data-toast]').innerText.startsWith('Moved to')"
+    )
+    start, therapist, _, sequence, _ = _row(database, moving.id)  # type: ignore[arg-type]
+    assert start == clinic_time.local_to_utc(thursday, time(12, 0), TZ)
+    assert (therapist, sequence) == (ids["mei"], before[3] + 1)
+    # The view redrew itself with the session at 12:00 and its new version.
+    page.wait_for_function(
+        "(id) => document.querySelector(`.block[href=\"/booking/${id}\"]`).dataset.version === '1'",
+        arg=moving.id,
+    )
+    assert "12:00" in page.locator(f'.block[href="/booking/{moving.id}"] .b-time').inner_text()
+
+
+def test_a_drop_from_a_view_drawn_before_another_change_is_refused_and_changes_nothing(
+    served, page
+):
+    database = served["db"]
+    ids = _ids(database)
+    thursday = _next(3, _today() + timedelta(days=23))
+    moving = _book(database, ids, thursday, "09:00")
+    page.route("**/live", lambda route: route.abort())  # the view is not redrawn meanwhile
+    page.goto(f"{served['desk']}/?date={thursday.isoformat()}&by=therapist")
+    with database.transaction() as s:  # someone else moves it after the view was drawn
+        booking.reschedule(
+            s,
+            moving.id,  # type: ignore[arg-type]
+            actor="other desk",
+            start=clinic_time.local_to_utc(thursday, time(10, 0), TZ),
+        )
+    before = _row(database, moving.id)  # type: ignore[arg-type]
+    block = page.locator(f'.block[href="/booking/{moving.id}"][data-version="0"]')
+    mei = page.locator(f'.cal-col[data-col-key="{ids["mei"]}"]')
+    _drag(page, block, mei, "12:00")
+    page.wait_for_function(
+        "() => document.querySelector('[data-toast]').innerText.includes('meanwhile')"
+    )
+    assert _row(database, moving.id) == before  # type: ignore[arg-type]
+
+
+def _past_day_with_late_and_short_sessions(served: dict[str, Any]) -> tuple[date, Booking]:
+    """A Wednesday three weeks back: a 45-minute consultation at 09:00 (over, so "to mark")
+    and Mei Lin's last session of the day at 17:00."""
+    database = served["db"]
+    ids = _ids(database)
+    day = _next(2, _today() - timedelta(days=24))
+    booked_then = clinic_time.local_to_utc(day - timedelta(days=7), time(9, 0), TZ)
+    _book(database, ids, day, "09:00", now=booked_then)
+    last = _book(database, ids, day, "17:00", client_id=ids["other"], now=booked_then)
+    return day, last
+
+
+def test_a_45_minute_card_keeps_its_room_and_to_mark_label(served, page):
+    day, _ = _past_day_with_late_and_short_sessions(served)
+    page.goto(f"{served['desk']}/?date={day.isoformat()}&by=therapist")
+    card = page.locator(".block").filter(has_text="09:00").first
+    meta = card.locator(".b-meta")
+    assert meta.is_visible()
+    assert "Room" in meta.inner_text() and "to mark" in meta.inner_text()
+    box, inner = card.bounding_box(), meta.bounding_box()
+    assert inner["y"] + inner["height"] <= box["y"] + box["height"] + 1  # not cut off
+    _shot(page, "day-short-cards")
+
+
+def test_the_last_session_of_a_long_day_is_in_the_page_not_hidden_in_a_scrolling_box(served, page):
+    day, last = _past_day_with_late_and_short_sessions(served)
+    page.set_viewport_size({"width": 1280, "height": 560})
+    page.goto(f"{served['desk']}/?date={day.isoformat()}&by=therapist")
+    grid = page.locator("[data-fit-day]")
+    inner_scroll = grid.evaluate("(el) => el.scrollHeight - el.clientHeight")
+    assert inner_scroll <= 1, f"the day grid hides {inner_scroll}px in its own scrolling box"
+    block = page.locator(f'.block[href="/booking/{last.id}"]')
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    box = block.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 560  # in view at the page's end
+
+
+def test_the_printed_day_sheet_shows_the_whole_day_by_therapist_without_buttons(served, page):
+    day, last = _past_day_with_late_and_short_sessions(served)
+    page.goto(f"{served['desk']}/?date={day.isoformat()}&by=room")
+    print_link = page.locator("[data-print-link]").get_attribute("href")
+    assert print_link and "by=therapist" in print_link  # the sheet is per therapist
+    page.goto(f"{served['desk']}/?date={day.isoformat()}&by=therapist")
+    page.set_viewport_size({"width": 1123, "height": 794})  # A4 landscape at 96 dpi
+    page.emulate_media(media="print")
+    for hidden in (".topbar", ".day-actions", ".col-add", ".legend", ".date-jump"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    assert page.locator(".col-head").count() == 4  # the demo's four therapists
+    grid = page.locator("[data-fit-day]")
+    assert grid.evaluate("(el) => el.scrollHeight - el.clientHeight") <= 1
+    block = page.locator(f'.block[href="/booking/{last.id}"]')
+    assert block.is_visible()
+    box, sheet = block.bounding_box(), grid.bounding_box()
+    assert box["y"] + box["height"] <= sheet["y"] + sheet["height"]
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    assert box["y"] + box["height"] <= height
+    shot = _shot(page, "day-print", full_page=True)
+    assert shot.stat().st_size > 0
