@@ -14,7 +14,16 @@ pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
-PAGES = ["/", "/book/", "/bookings/", "/clients/", "/outbox/", "/settings/", "/feeds/"]
+PAGES = [
+    "/",
+    "/book/",
+    "/bookings/",
+    "/clients/",
+    "/waitlist/",
+    "/outbox/",
+    "/settings/",
+    "/feeds/",
+]
 
 
 def test_every_screen_runs_under_the_policy_without_a_single_refusal(served, browser):  # noqa: F811
