@@ -33,9 +33,9 @@ from shared.models import (
 )
 from shared.models.types import pk
 
-# How many of the newest booking events the marker counts: a write that took its event id
-# before another's but committed after it still changes the marker, as long as fewer than
-# this many writes overtook it.
+# How many of the newest booking events the marker sums: a write that took its event id
+# before another's but committed after it still changes the marker (the set of the newest
+# changes), as long as fewer than this many writes overtook it.
 MARKER_WINDOW = 64
 
 
@@ -151,14 +151,14 @@ def load_days(
     )
 
 
-_NEWEST_EVENT = select(func.max(col(BookingEvent.id))).scalar_subquery()
+_NEWEST_EVENTS = (
+    select(col(BookingEvent.id)).order_by(col(BookingEvent.id).desc()).limit(MARKER_WINDOW)
+).subquery()
 _MARKER = select(
-    _NEWEST_EVENT,
-    select(func.count())
-    .where(col(BookingEvent.id) > _NEWEST_EVENT - MARKER_WINDOW)
-    .scalar_subquery(),
+    func.max(_NEWEST_EVENTS.c.id),
+    func.sum(_NEWEST_EVENTS.c.id),
     select(col(CatalogVersion.version)).where(col(CatalogVersion.id) == 1).scalar_subquery(),
-)  # built once
+)  # built once: a backward scan of the primary key's newest entries, whatever the history
 
 
 def change_marker(session: Session) -> str:
@@ -166,4 +166,4 @@ def change_marker(session: Session) -> str:
     (each such write records a booking event) or the catalog (rooms, therapists, weekly
     hours) changes, in any process; one statement of primary-key lookups, cheap to poll."""
     newest, recent, catalog = session.exec(_MARKER).one()
-    return f"{newest or 0}.{recent}.{catalog or 0}"
+    return f"{newest or 0}.{recent or 0}.{catalog or 0}"

@@ -374,3 +374,37 @@ def test_the_printed_day_sheet_shows_the_whole_day_by_therapist_without_buttons(
     assert box["y"] + box["height"] <= height
     shot = _shot(page, "day-print", full_page=True)
     assert shot.stat().st_size > 0
+
+
+def test_the_week_view_moves_a_session_dragged_to_another_day_at_the_same_time(served, page):
+    database = served["db"]
+    ids = _ids(database)
+    thursday = _next(3, _today() + timedelta(days=23))
+    friday = thursday + timedelta(days=1)
+    moving = _book(database, ids, thursday, "10:00")
+    page.goto(f"{served['desk']}/week?date={thursday.isoformat()}&by=therapist")
+    card = page.locator(f'.week-card[href="/booking/{moving.id}"]')
+    target = page.locator(f'td[data-col-key="{ids["mei"]}"][data-day="{friday.isoformat()}"]')
+    saturday = page.locator(
+        f'td[data-col-key="{ids["mei"]}"][data-day="{(friday + timedelta(days=1)).isoformat()}"]'
+    )
+    box = card.bounding_box()
+    page.mouse.move(box["x"] + 10, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 30, box["y"] + 5, steps=4)
+    # Friday 10:00 is free for her: marked while dragging; Saturday (not working) is not.
+    page.locator(
+        f'td.drop-ok[data-col-key="{ids["mei"]}"][data-day="{friday.isoformat()}"]'
+    ).wait_for()
+    assert "drop-ok" not in (saturday.get_attribute("class") or "")
+    cell = target.bounding_box()
+    page.mouse.move(cell["x"] + cell["width"] / 2, cell["y"] + cell["height"] - 8, steps=8)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => document.querySelector('[data-toast]').innerText.startsWith('Moved to')"
+    )
+    assert _row(database, moving.id)[0] == clinic_time.local_to_utc(  # type: ignore[arg-type]
+        friday, time(10, 0), TZ
+    )
+    target.locator(f'.week-card[href="/booking/{moving.id}"]').wait_for()  # redrawn in place
+    assert page.url.endswith(f"/week?date={thursday.isoformat()}&by=therapist")
