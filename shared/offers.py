@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from shared import clinic_time, holds
 from shared.availability import MAX_RANGE_DAYS, find_availability
-from shared.catalog_cache import catalog_snapshot
+from shared.catalog_cache import CatalogSnapshot, catalog_snapshot
 from shared.db import append_rows
 from shared.errors import BookingConflict, BookingRefused, Conflict, NotFound
 from shared.models import (
@@ -75,32 +75,50 @@ def match(session: Session, *, now: datetime, limit: int = MAX_ENTRIES_PER_ROUND
         .limit(limit)
         .with_for_update()
     ).all()
+    # Times offered before (declined or lapsed) went on to the next in line: never again.
+    passed: dict[int, list[datetime]] = {}
+    for entry_id, start in (
+        ()
+        if not entries
+        else session.exec(
+            select(WaitlistOffer.entry_id, WaitlistOffer.start_at).where(
+                col(WaitlistOffer.entry_id).in_([pk(e.id) for e in entries])
+            )
+        ).all()
+    ):
+        passed.setdefault(entry_id, []).append(start)
     offered: list[WaitlistOffer] = []
     lasts = timedelta(hours=catalog.offer_hours)
     for entry in entries:
-        made = _offer_first_fit(session, entry, today=today, now=now, lasts=lasts)
+        made = _offer_first_fit(
+            session,
+            entry,
+            catalog,
+            passed.get(pk(entry.id), []),
+            today=today,
+            now=now,
+            lasts=lasts,
+        )
         if made is not None:
             offered.append(made)
     return Round(offered, lapsed, expired)
 
 
 def _offer_first_fit(
-    session: Session, entry: WaitlistEntry, *, today: date, now: datetime, lasts: timedelta
+    session: Session,
+    entry: WaitlistEntry,
+    catalog: CatalogSnapshot,
+    passed_starts: list[datetime],
+    *,
+    today: date,
+    now: datetime,
+    lasts: timedelta,
 ) -> WaitlistOffer | None:
     """The first free time that suits the entry and was not offered it before, held for it."""
-    catalog = catalog_snapshot(session)
-    tz = catalog.tz
     treatment = catalog.offers.get(entry.treatment_type_id)
     if treatment is None or not treatment.active:
         return None  # retired meanwhile: the entry waits, and the receptionist sees why
-    length = treatment.duration
-    # Times offered before (declined or lapsed) went on to the next in line: never again.
-    passed = [
-        (start, start + length)
-        for start in session.exec(
-            select(WaitlistOffer.start_at).where(WaitlistOffer.entry_id == entry.id)
-        ).all()
-    ]
+    passed = [(start, start + treatment.duration) for start in passed_starts]
     day = max(entry.first_day, today)
     while day <= entry.last_day:
         end = min(entry.last_day, day + timedelta(days=MAX_RANGE_DAYS - 1))
@@ -116,7 +134,7 @@ def _offer_first_fit(
         except (BookingRefused, NotFound):  # a therapist named by the entry left meanwhile
             return None
         for slot in found.slots:
-            if not fits(entry, slot.start, tz) or any(
+            if not fits(entry, slot.start, catalog.tz) or any(
                 slot.start < end and start < slot.end for start, end in passed
             ):
                 continue
