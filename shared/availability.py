@@ -32,8 +32,10 @@ def find_availability(
     end: date,
     now: datetime,
     therapist_id: int | None = None,
+    moving_booking_id: int | None = None,
 ) -> Availability:
-    """Bookable slots for local dates start..end (both included), and the clinic's zone.
+    """Bookable slots for local dates start..end (both included), and the clinic's zone;
+    `moving_booking_id` is a session being moved, which is not in its own way.
 
     The catalog comes from the process's cache (see `catalog_cache`); the bookings, time off
     and closures in the range, with the catalog's version that confirms the cached copy, from
@@ -53,12 +55,21 @@ def find_availability(
         validation.positive_id(therapist_id, "therapist_id")
     catalog, confirmed = peek(session)
     if catalog is not None and not confirmed:
-        found = _slots(session, catalog, treatment_type_id, start, end, now, therapist_id)
+        found = _slots(
+            session, catalog, treatment_type_id, start, end, now, therapist_id, moving_booking_id
+        )
         if found is not None:
             return found
     # A cold process, a refusal to confirm, or a catalog changed since: read it first.
     confirmed_slots = _slots(
-        session, catalog_snapshot(session), treatment_type_id, start, end, now, therapist_id
+        session,
+        catalog_snapshot(session),
+        treatment_type_id,
+        start,
+        end,
+        now,
+        therapist_id,
+        moving_booking_id,
     )
     assert confirmed_slots is not None
     return confirmed_slots
@@ -72,6 +83,7 @@ def _slots(
     end: date,
     now: datetime,
     therapist_id: int | None,
+    moving_booking_id: int | None = None,
 ) -> Availability | None:
     """The slots from this snapshot, or None when it is not confirmed as current: by the
     range read's version column, or (to refuse, or with nothing to read) by a read first."""
@@ -102,6 +114,8 @@ def _slots(
     )
     if not confirmed and not confirm(session, catalog, data.catalog_version):
         return None
+    if moving_booking_id is not None:
+        data.bookings = [row for row in data.bookings if row.booking_id != moving_booking_id]
     slots = compute_slots(
         data,
         tz=catalog.tz,
@@ -126,6 +140,7 @@ def available_slots(
     end: date,
     now: datetime,
     therapist_id: int | None = None,
+    moving_booking_id: int | None = None,
 ) -> list[Slot]:
     """`find_availability`'s slots alone (same errors)."""
     return find_availability(
@@ -135,4 +150,5 @@ def available_slots(
         end=end,
         now=now,
         therapist_id=therapist_id,
+        moving_booking_id=moving_booking_id,
     ).slots

@@ -34,6 +34,7 @@ from shared import (
     booking_queries,
     clinic_time,
     directory,
+    free_time_reasons,
     lifecycle,
     outbox_queries,
 )
@@ -195,6 +196,7 @@ class BookingPage(SecureView):
                     start=first,
                     end=last or first,
                     now=bookable.offer_from(clinic, now, override_notice=True),
+                    moving_booking_id=b.id,
                 )
         except ClinicError as exc:
             return jsonify({"times": [], "problem": exc.message}), http_status(exc)
@@ -300,9 +302,10 @@ class BookingPage(SecureView):
             local = b.start_at.astimezone(tz)
             move_form.date.data = _arg_date(request.args.get("move_date")) or local.date()
             move_form.time.data = _arg_time(request.args.get("move_time")) or local.time()
-            move_form.therapist_id.data = (
-                _arg_int(request.args.get("move_therapist")) or b.therapist_id
-            )
+            # Absent: the session's own therapist; empty: any therapist (bug: it stuck to the
+            # one the page was drawn with).
+            picked = request.args.get("move_therapist")
+            move_form.therapist_id.data = b.therapist_id if picked is None else _arg_int(picked)
             move_form.room_id.data = None
             self._move_choices(move_form, b)
             move_form.version.data = b.sequence
@@ -363,7 +366,16 @@ class BookingPage(SecureView):
                     end=day,
                     now=bookable.offer_from(clinic, now, override_notice=True),
                     therapist_id=move_form.therapist_id.data,
+                    moving_booking_id=b.id,
                 )
+            if not slots:
+                with context.db().read() as s:
+                    return [], free_time_reasons.why_no_free_times(
+                        s,
+                        treatment_type_id=b.treatment_type_id,
+                        day=day,
+                        therapist_id=move_form.therapist_id.data,
+                    )
         except ClinicError as exc:
             return [], exc.message
         return [
