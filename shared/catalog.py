@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from shared import clinic_locale, clinic_time, validation
 from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
+from shared.explanations import counted
 from shared.models import (
     Booking,
     BookingStatus,
@@ -415,7 +416,7 @@ def _refuse_deactivation(session: Session, name: str, **owner: int | None) -> No
     ahead = future_bookings_count(session, **owner)
     if ahead:
         raise Conflict(
-            f"{name} still has {ahead} future session(s): move or cancel them first",
+            f"{name} still has {counted(ahead, 'future session')}: move or cancel them first",
             field="active",
         )
 

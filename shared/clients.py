@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from shared import clinic_locale, search_text, validation
 from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
+from shared.explanations import counted
 from shared.models import Booking, Client, Clinic
 from shared.models.types import utcnow
 
@@ -136,7 +137,7 @@ def delete_client(session: Session, client_id: int) -> None:
     ).one()
     if sessions:
         raise Conflict(
-            f"{client.name} has {sessions} session(s) on record, so the client is kept; "
+            f"{client.name} has {counted(sessions, 'session')} on record, so the client is kept; "
             "correct the details instead"
         )
     session.delete(client)

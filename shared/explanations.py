@@ -29,6 +29,11 @@ from shared.models import Booking, Client, Feature, TreatmentFeature
 from shared.slots import WeeklyBlock
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 session", "3 sessions": a receptionist reads a number, never "session(s)"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def with_reasons(summary: str, reasons: Sequence[str], limit: int = 3) -> str:
     """E.g. 'No room ... is free ... (Room 1 is booked ...; Room 3 is closed ...)'."""
     if not reasons:

@@ -98,13 +98,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     CSRFProtect(app)
 
-    from services.dashboard import auth, errors, health, request_guard, security_headers, views
+    from services.dashboard import (
+        auth,
+        errors,
+        favicon,
+        health,
+        request_guard,
+        security_headers,
+        views,
+    )
 
     app.url_map.converters["int"] = request_guard.IdConverter  # before any route uses it
     request_guard.register(app)
     security_headers.register(app, production=settings.is_production)
     auth.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(favicon.bp)
     errors.register(app)
     views.register(app, _list_orm(app, database))
     _template_helpers(app)
@@ -119,7 +128,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
-    from services.dashboard import context
+    from services.dashboard import context, wording
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
@@ -127,6 +136,8 @@ def _template_helpers(app: Flask) -> None:
 
     # 14:30 in the clinic's time; the hour the clocks go back shows its offset, 02:30 (+02:00)
     app.add_template_filter(lambda instant: clinic_time.hm(instant, context.tz()), "hm")
+    app.add_template_filter(wording.message, "clinic_wording")
+    app.add_template_filter(wording.actor, "actor")
     # 03.12.2026 and 03.12.2026 17:00 in a clinic in Ljubljana, whatever the browser's language
     app.add_template_filter(
         lambda value: context.locale().day(

@@ -100,7 +100,7 @@ def test_cancelling_the_rest_of_a_course_leaves_the_sessions_already_had(
         f"/course/{course_id}/cancel", data={"reason": "Moved to Maribor"}, follow_redirects=True
     )
     page = text(cancelled)
-    assert "Cancelled the 2 remaining session(s)" in page
+    assert "Cancelled the remaining 2 sessions" in page
     assert "<b>0</b> done · <b>2</b> left · <b>2</b> cancelled" in page
     assert course_url.endswith(f"/course/{course_id}")
 

@@ -199,7 +199,7 @@ def test_retry_puts_a_failed_message_back_in_the_queue(reception, db, week):
     with db.read() as s:
         msg = s.get(OutboxMessage, failed)
     assert (msg.status, msg.attempts) == ("pending", 0)
-    assert "1 message(s) queued to be sent again" in text(reception.get("/outbox/"))
+    assert "1 message queued to be sent again" in text(reception.get("/outbox/"))
 
 
 def test_retrying_a_message_that_did_not_fail_is_refused_with_a_message(reception, db, week):

@@ -139,5 +139,5 @@ def test_retiring_a_room_with_sessions_ahead_is_refused_in_the_catalogs_words(
     )
     assert (err.field, err.message) == (
         "active",
-        "Room 1 still has 1 future session(s): move or cancel them first",
+        "Room 1 still has 1 future session: move or cancel them first",
     )

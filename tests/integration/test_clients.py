@@ -62,7 +62,7 @@ def test_a_client_with_a_session_on_record_is_kept_and_the_refusal_says_why(
     booker("10:00")  # Eva's facial
     err = writes_nothing(Conflict, lambda s: clients.delete_client(s, clinic.client.id))
     assert err.message == (
-        "Eva Horvat has 1 session(s) on record, so the client is kept; correct the details instead"
+        "Eva Horvat has 1 session on record, so the client is kept; correct the details instead"
     )
 
 

@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from services.dashboard import context
+from services.dashboard import context, wording
 from services.dashboard.views import filters
 from services.dashboard.views.base import (
     ClinicModelView,
@@ -362,7 +362,8 @@ class _SpanView(ClinicModelView):
             link = _bookings_link(therapist_id, room_id, model)
             flash(
                 Markup(
-                    f"{booked} booked session(s) fall in this {self.span_name}: "
+                    f"{wording.count(booked, 'booked session')} "
+                    f"{'falls' if booked == 1 else 'fall'} in this {self.span_name}: "
                     f'<a href="{escape(link)}">see them</a> and move or cancel them.'
                 ),
                 "warning",

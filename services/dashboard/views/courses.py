@@ -26,7 +26,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from services.dashboard import context
+from services.dashboard import context, wording
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.book import chosen_client
 from services.dashboard.views.forms import DateField, OptionalIdSelect, TimeField, near_today, opts
@@ -139,8 +139,8 @@ class CourseViews(SecureView):
                     )
                     ended = sum(b.cancelled_at == done.course.cancelled_at for b in done.sessions)
                 flash(
-                    f"Cancelled the {ended} remaining session(s). The client's calendar gets "
-                    "one cancellation for them.",
+                    f"Cancelled the remaining {wording.count(ended, 'session')}. "
+                    "The client's calendar gets one cancellation for them.",
                     "success",
                 )
                 return redirect(url_for("course.show", course_id=course_id))

@@ -12,7 +12,7 @@ from flask_admin.contrib.sqla.filters import FilterLike
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from services.dashboard import context
+from services.dashboard import context, wording
 from services.dashboard.request_guard import is_id
 from services.dashboard.views import filters
 from services.dashboard.views.base import ClinicModelView, filtered_url, local_dt, options_from
@@ -199,7 +199,7 @@ class OutboxView(ClinicModelView):
         "created_at": "Queued",
         "booking_id": "Booking",
         "next_attempt_at": "Next attempt",
-        "last_error": "Last error",
+        "last_error": "Error or note",
         "sent_at": "Sent",
     }
     column_sortable_list = ["created_at", "status", "kind", "next_attempt_at", "sent_at"]
@@ -252,4 +252,4 @@ class OutboxView(ClinicModelView):
             except ClinicError as exc:
                 flash(f"Message #{message_id}: {exc.message}", "danger")
         if retried:
-            flash(f"{retried} message(s) queued to be sent again.", "success")
+            flash(f"{wording.count(retried, 'message')} queued to be sent again.", "success")
