@@ -36,7 +36,7 @@ def test_the_week_shows_each_days_sessions_in_the_therapists_row(reception, db, 
     _book(db, clinic, "10:00")
     _book(db, clinic, "11:00", day=MONDAY + timedelta(days=3))
     page = text(reception.get("/week?date=2027-03-03&by=therapist"))  # a Wednesday
-    assert "Week of 1 March 2027" in page
+    assert "Week of 01.03.2027 \u2013 07.03.2027" in page  # the clinic's locale (Ljubljana)
     assert page.count('<span class="b-client">Eva Horvat</span>') == 2
     assert f'data-live-key="cell-{clinic.anna.id}-2027-03-04"' in page
     assert "10:00\u201311:00" in page and "11:00\u201312:00" in page
@@ -132,9 +132,9 @@ def test_with_a_therapist_chosen_the_form_offers_a_week_of_free_times(reception,
             },
         )
     )
-    assert "Monday 01 March" in page and "Friday 05 March" in page
-    assert "Saturday 06 March" not in page  # Anna does not work at weekends
-    assert "Monday 08 March" not in page  # a week, not more
+    assert "Monday 01.03.2027" in page and "Friday 05.03.2027" in page
+    assert "Saturday 06.03.2027" not in page  # Anna does not work at weekends
+    assert "Monday 08.03.2027" not in page  # a week, not more
 
 
 def test_a_time_clicked_in_the_day_view_picks_the_first_free_time_from_then(reception, db, clinic):
@@ -150,7 +150,7 @@ def test_a_time_clicked_in_the_day_view_picks_the_first_free_time_from_then(rece
     taken = text(reception.get("/book/", query_string={**query, "at": "14:00"}))
     # taken till 15:00 and its clean-up: the first free time after it
     assert CHECKED.findall(taken) == [f"{local(MONDAY, '15:30').isoformat()}|{clinic.anna.id}"]
-    assert "Mon 01 Mar 14:00 is not free: the first free time from 14:00 on" in taken
+    assert "Mon 01.03.2027 14:00 is not free: the first free time from 14:00 on" in taken
     late = text(reception.get("/book/", query_string={**query, "at": "16:30"}))
     assert CHECKED.findall(late) == []  # her last start is 16:00 every day: none is chosen
     nonsense = text(reception.get("/book/", query_string={**query, "at": "25:99"}))

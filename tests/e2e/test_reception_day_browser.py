@@ -166,7 +166,7 @@ def test_a_phone_call_books_a_new_client_into_her_next_free_afternoon_in_five_ac
     actions.append("choose the treatment")
     note = page.locator(".preselected")
     note.wait_for()
-    assert f"{friday:%a %d %b} 14:00" in note.inner_text()
+    assert f"{friday:%a %d.%m.%Y} 14:00" in note.inner_text()  # the clinic's locale
     assert page.locator(".slot-day").count() >= 3  # several days in one view
     chosen = page.locator("input[name=slot]:checked").get_attribute("value")
     assert chosen and chosen.endswith(f"|{ids['mei']}")

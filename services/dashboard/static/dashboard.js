@@ -244,6 +244,22 @@
     drop(d, ev.clientX, ev.clientY);
   });
 
+  document.addEventListener("pointercancel", function () {
+    if (!dragging) return;
+    dragging.el.classList.remove("dragging");
+    dragging.el.style.transform = "";
+    dragging = null;
+    clearHints();
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape" || !dragging) return;
+    dragging.el.classList.remove("dragging");
+    dragging.el.style.transform = "";
+    dragging = null;  // let go anywhere: nothing moves, nothing opens
+    justDragged = true;
+    clearHints();
+  });
+
   // A click on an empty time of a column (or an empty part of a week's day) opens the
   // booking form with that day, therapist and time filled in.
   document.addEventListener("click", function (ev) {

@@ -32,6 +32,7 @@ from services.dashboard.views.forms import (
 )
 from shared import bookable, booking, clients, clinic_time, directory
 from shared.availability import available_slots
+from shared.clinic_locale import Locale
 from shared.errors import ClinicError, InvalidInput
 from shared.models import Client
 from shared.slots import Slot
@@ -193,7 +194,7 @@ class BookView(SecureView):
                     chosen = _first_from(found, day, at, tz)
                     if chosen is not None:
                         form.slot.data = slot_value(chosen)
-                        preselected = _preselected_note(chosen, day, at, tz)
+                        preselected = _preselected_note(chosen, day, at, tz, context.locale())
         keep = {
             "treatment_type_id": tt_id or "",
             "date": day.isoformat() if day else "",
@@ -303,13 +304,13 @@ def _first_from(found: list[Slot], day: date, at: time, tz: Any) -> Slot | None:
     return None
 
 
-def _preselected_note(slot: Slot, day: date, at: time, tz: Any) -> str:
+def _preselected_note(slot: Slot, day: date, at: time, tz: Any, locale: Locale) -> str:
     start = slot.start.astimezone(tz)
-    if start.date() == day and start.time() == at:
-        return f"{start:%H:%M} is free and chosen below."
+    if start.date() == day and start.time().replace(tzinfo=None) == at:
+        return f"{locale.clock(start)} is free and chosen below."
     return (
-        f"{day:%a %d %b} {at:%H:%M} is not free: the first free time from {at:%H:%M} on, "
-        f"{start:%a %d %b %H:%M}, is chosen below."
+        f"{day:%a} {locale.day(day)} {locale.clock(at)} is not free: the first free time "
+        f"from {locale.clock(at)} on, {start:%a} {locale.day_and_clock(start)}, is chosen below."
     )
 
 
