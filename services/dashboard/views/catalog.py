@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash, url_for
+from flask import flash, request, url_for
+from flask import session as cookie
 from flask_admin.form import Select2TagsField
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -268,6 +269,9 @@ class WorkingHoursForm(FlaskForm):
     valid_to = DateField("Valid until (optional)", validators=[Optional(), near_today])
 
 
+ADD_ANOTHER_THERAPIST = "hours_add_another_therapist"
+
+
 class WorkingHoursView(ClinicModelView):
     form = WorkingHoursForm
     allow_delete = True
@@ -316,6 +320,19 @@ class WorkingHoursView(ClinicModelView):
 
     def remove(self, session: Session, model: Any) -> None:
         catalog.remove_working_hours(session, model.id)
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        """ "Save and Add Another" keeps the therapist for the next block (it reset to the
+        first in the list), remembered in the user's own session until that form shows."""
+        if "_add_another" in request.form:
+            cookie[ADD_ANOTHER_THERAPIST] = model.therapist_id
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        kept = cookie.pop(ADD_ANOTHER_THERAPIST, None) if request.method == "GET" else None
+        if kept is not None:
+            form.therapist_id.data = kept
+        return form
 
 
 # -- time off and closures ------------------------------------------------------------------
