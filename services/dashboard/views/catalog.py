@@ -46,7 +46,7 @@ from services.dashboard.views.forms import (
     near_today,
     opts,
 )
-from shared import booking_queries, catalog, clinic_time, directory
+from shared import booking_queries, catalog, catalog_checks, clinic_time, directory
 from shared.errors import InvalidInput
 from shared.models import Closure, Room, Therapist, TimeOff, TreatmentType, WorkingHours
 
@@ -172,6 +172,14 @@ class TreatmentTypeView(ClinicModelView):
             required_features=form.required_features.data or [],
             online_booking=bool(form.online_booking.data),
         )
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        """Warn when no room can take it: offered, yet never bookable (bug 5)."""
+        with context.db().read() as session:
+            tt = session.get(TreatmentType, model.id)
+            warning = catalog_checks.unbookable_warning(session, tt) if tt else None
+        if warning:
+            flash(warning, "warning")
 
 
 # -- rooms --------------------------------------------------------------------------------------
