@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared import accounts, booking_queries, catalog, clients, demo, outbox_queries
+from shared import accounts, booking, booking_queries, catalog, clients, demo, outbox_queries
 from shared.availability import available_slots, find_availability
 from shared.booking import book, cancel, get_booking, mark_completed, mark_no_show, reschedule
 from shared.errors import (
@@ -430,6 +430,24 @@ CASES = [
         InvalidInput,
         "now",
         lambda s, i: mark_no_show(s, i.live, actor="r", now=NAIVE),
+    ),
+    Case(
+        "unmark a booked session",
+        InvalidTransition,
+        None,
+        lambda s, i: booking.unmark(s, i.live, actor="r", tz=TZ, now=local(MONDAY, "13:00")),
+    ),
+    Case(
+        "unmark naive now",
+        InvalidInput,
+        "now",
+        lambda s, i: booking.unmark(s, i.live, actor="r", tz=TZ, now=NAIVE),
+    ),
+    Case(
+        "unmark stale version",
+        InvalidInput,
+        "expected_sequence",
+        lambda s, i: booking.unmark(s, i.live, actor="r", tz=TZ, expected_sequence=-1),
     ),
     Case("get booking id None", InvalidInput, "booking_id", lambda s, i: get_booking(s, None)),
     Case(
@@ -1398,6 +1416,7 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "cancel",
         "mark_completed",
         "mark_no_show",
+        "unmark",
         "get_booking",
         "available_slots",
         "find_availability",
@@ -1447,6 +1466,9 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "rotate_feed_token",
         "new_feed_token",
         "check_password",
+        "matching",  # a query condition; search_clients covers its input
+        "calling_code",  # reads the clinic row only
+        "may_enter_time_off",  # pure: a clinic row and a role
     }
     public = set()
     for module in (shared.booking, shared.availability, shared.catalog, shared.clients):
