@@ -41,7 +41,6 @@ from shared.waitlist import fits
 
 SOURCE = "waitlist"
 ACTOR = "clinic (waiting list)"
-MAX_ENTRIES_PER_ROUND = 200
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -60,7 +59,7 @@ class Round:
     expired_entries: int
 
 
-def match(session: Session, *, now: datetime, limit: int = MAX_ENTRIES_PER_ROUND) -> Round:
+def match(session: Session, *, now: datetime) -> Round:
     """One round: lapsed offers and past entries let go, then each waiting entry, in line
     order, offered the first free time that suits it. Running it again changes nothing."""
     now = clinic_time.require_aware(now, "now")
@@ -72,8 +71,7 @@ def match(session: Session, *, now: datetime, limit: int = MAX_ENTRIES_PER_ROUND
         select(WaitlistEntry)
         .where(WaitlistEntry.status == EntryStatus.WAITING.value)
         .order_by(col(WaitlistEntry.joined_at), col(WaitlistEntry.id))
-        .limit(limit)
-        .with_for_update()
+        .with_for_update()  # every one: a later entry must not starve behind the first ones
     ).all()
     # Times offered before (declined or lapsed) went on to the next in line: never again.
     passed: dict[int, list[datetime]] = {}
