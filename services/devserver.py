@@ -15,7 +15,6 @@ from services import cli
 from shared import accounts, demo, migrate
 from shared.config import Settings
 from shared.db import Database
-from shared.models import ApiKey
 
 DEV_KEY_NAME = "make-run"
 
@@ -60,11 +59,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 "admin": demo.DEMO_ADMIN[0],
                 "admin_password": demo.DEMO_ADMIN[1],
             }
-        old = session.exec(ApiKey.__table__.select().where(ApiKey.name == DEV_KEY_NAME)).first()  # type: ignore[attr-defined]
-        if old is not None:
-            session.delete(session.get(ApiKey, old.id))
-            session.flush()
-        _, info["api_key"] = accounts.create_api_key(session, DEV_KEY_NAME)
+        _, info["api_key"] = accounts.replace_api_key(session, DEV_KEY_NAME)
     database.dispose()
 
     env = dict(os.environ)

@@ -40,6 +40,16 @@ def create_api_key(session: Session, name: str) -> tuple[ApiKey, str]:
     return row, key
 
 
+def replace_api_key(session: Session, name: str) -> tuple[ApiKey, str]:
+    """A new key under `name`, the old one of that name (if any) deleted: `clinic dev` prints
+    a fresh key at every start instead of piling up keys. Raises InvalidInput."""
+    old = session.exec(select(ApiKey).where(ApiKey.name == name)).first()
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    return create_api_key(session, name)
+
+
 def revoke_api_key(session: Session, name: str) -> ApiKey:
     """Raises NotFound."""
     row = session.exec(select(ApiKey).where(ApiKey.name == name)).first()

@@ -172,6 +172,11 @@ def matching(q: str, *, calling_code: str) -> Any:
     return or_(*conditions)
 
 
+def ids_matching(q: str, *, calling_code: str) -> Any:
+    """The ids of the clients search finds, as a subquery (lists of bookings filter on it)."""
+    return select(col(Client.id)).where(matching(q, calling_code=calling_code))
+
+
 def calling_code(session: Session) -> str:
     """The clinic's country calling code, which a number typed with it may leave out."""
     clinic = session.get(Clinic, 1)

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import func, select
 
-from shared.accounts import revoke_api_key
+from shared.accounts import replace_api_key, revoke_api_key
 from shared.models import Booking, Client, OutboxMessage
 from tests.factories import MONDAY, local
 
@@ -185,6 +185,14 @@ def test_a_revoked_key_stops_working_at_once(client, clinic, auth, db):
     with db.transaction() as session:
         revoke_api_key(session, "website")
     assert client.get("/api/v1/bookings", headers=auth).status_code == 401
+
+
+def test_a_replaced_key_stops_working_and_its_successor_works(client, clinic, auth, db):
+    with db.transaction() as session:
+        _, key = replace_api_key(session, "website")
+    assert client.get("/api/v1/bookings", headers=auth).status_code == 401
+    fresh = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/v1/bookings", headers=fresh).status_code == 200
 
 
 def test_listing_filters_and_pages_through_bookings(client, clinic, auth):

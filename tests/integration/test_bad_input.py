@@ -1467,6 +1467,7 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "new_feed_token",
         "check_password",
         "matching",  # a query condition; search_clients covers its input
+        "ids_matching",  # the same condition as a subquery
         "calling_code",  # reads the clinic row only
         "may_enter_time_off",  # pure: a clinic row and a role
     }

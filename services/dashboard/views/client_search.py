@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, select
-
 from services.dashboard import context
 from shared import clients, search_text
-from shared.models import Client
 
 
 def _condition(search: str) -> Any:
@@ -41,6 +38,8 @@ class SearchesBookingsByClient:
         if not search_text.long_enough(search):
             return query, count_query, joins, count_joins
         column = getattr(self.model, self.client_id_attribute)
-        condition = column.in_(select(col(Client.id)).where(_condition(search)))
+        condition = column.in_(
+            clients.ids_matching(search, calling_code=context.locale().calling_code)
+        )
         count_query = count_query.filter(condition) if count_query is not None else None
         return query.filter(condition), count_query, joins, count_joins
