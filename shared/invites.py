@@ -325,21 +325,18 @@ def reminder_message(
     """A plain reminder (text and HTML, no calendar: the event is already in the calendar)."""
     tz = ZoneInfo(clinic.timezone)
     page = links(base_url, booking).page
-    subject = f"Reminder: {_treatment(booking)}, {when_short(booking.start_at, tz)}"
+    subject = f"Reminder: {treatment_name(booking)}, {when_short(booking.start_at, tz)}"
     body = Body(
         subject=subject,
         paragraphs=[
-            f"Dear {_first_name(recipient.name)},",
+            f"Dear {first_name(recipient.name)},",
             "a reminder of your appointment:",
-            _details(booking, clinic, tz),
+            session_details(booking, clinic, tz),
             _cancel_hint(clinic, page),
         ],
         link=("See or cancel your appointment", page),
     )
-    msg = _envelope(clinic, recipient, mail_from, message_id, now, subject)
-    msg.set_content(_text(body, clinic), cte="quoted-printable")
-    msg.add_alternative(_html(body, clinic), subtype="html", cte="quoted-printable")
-    return msg
+    return plain_email(body, clinic, recipient, mail_from, message_id, now)
 
 
 def hold_link(base_url: str, booking: Booking) -> str:
@@ -361,13 +358,13 @@ def hold_message(
     """The booking page's 'please confirm' e-mail: the held session and its confirmation link."""
     tz = ZoneInfo(clinic.timezone)
     until = booking.hold_expires_at or now
-    subject = f"Please confirm: {_treatment(booking)}, {when_short(booking.start_at, tz)}"
+    subject = f"Please confirm: {treatment_name(booking)}, {when_short(booking.start_at, tz)}"
     body = Body(
         subject=subject,
         paragraphs=[
-            f"Dear {_first_name(recipient.name)},",
+            f"Dear {first_name(recipient.name)},",
             "we are holding this appointment for you:",
-            _details(booking, clinic, tz),
+            session_details(booking, clinic, tz),
             f"To book it, open this link and press the button by {when_short(until, tz)}; "
             "after that the time goes back to the diary:\n" + hold_link(base_url, booking),
             "If you did not ask for this appointment, ignore this e-mail: nothing is booked "
@@ -375,7 +372,19 @@ def hold_message(
         ],
         link=("Confirm my appointment", hold_link(base_url, booking)),
     )
-    msg = _envelope(clinic, recipient, mail_from, message_id, now, subject)
+    return plain_email(body, clinic, recipient, mail_from, message_id, now)
+
+
+def plain_email(
+    body: Body,
+    clinic: Clinic,
+    recipient: Recipient,
+    mail_from: str,
+    message_id: str,
+    now: datetime,
+) -> EmailMessage:
+    """An e-mail without a calendar (reminders, holds, offers): text and HTML of `body`."""
+    msg = _envelope(clinic, recipient, mail_from, message_id, now, body.subject)
     msg.set_content(_text(body, clinic), cte="quoted-printable")
     msg.add_alternative(_html(body, clinic), subtype="html", cte="quoted-printable")
     return msg
@@ -415,9 +424,9 @@ def _calendar_body(
 ) -> Body:
     tz = ZoneInfo(clinic.timezone)
     when = when_short(booking.start_at, tz)
-    treatment = _treatment(booking)
-    greeting = f"Dear {_first_name(recipient.name)},"
-    details = _details(booking, clinic, tz, for_staff=recipient.role != "client")
+    treatment = treatment_name(booking)
+    greeting = f"Dear {first_name(recipient.name)},"
+    details = session_details(booking, clinic, tz, for_staff=recipient.role != "client")
     link = ("See or cancel your appointment", page) if page else None
     if method == CANCEL:
         if recipient.role == "client":
@@ -460,16 +469,18 @@ def _calendar_body(
     return Body(subject, paragraphs, link)
 
 
-def _treatment(booking: Booking) -> str:
+def treatment_name(booking: Booking) -> str:
     return booking.treatment_type.name if booking.treatment_type else "Appointment"
 
 
-def _first_name(name: str) -> str:
+def first_name(name: str) -> str:
     parts = one_line(name).split()
     return parts[0] if parts else "client"
 
 
-def _details(booking: Booking, clinic: Clinic, tz: ZoneInfo, *, for_staff: bool = False) -> str:
+def session_details(
+    booking: Booking, clinic: Clinic, tz: ZoneInfo, *, for_staff: bool = False
+) -> str:
     lines = [
         _what(booking),
         when_long(booking.start_at, booking.end_at, tz),

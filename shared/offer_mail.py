@@ -15,12 +15,10 @@ from sqlmodel import Session, select
 from shared.invites import (
     Body,
     Recipient,
-    _details,
-    _envelope,
-    _first_name,
-    _html,
-    _text,
-    _treatment,
+    first_name,
+    plain_email,
+    session_details,
+    treatment_name,
     when_short,
 )
 from shared.models import Booking, Clinic, OfferStatus, OutboxMessage, WaitlistOffer
@@ -81,20 +79,17 @@ def offer_message(
 ) -> EmailMessage:
     tz = ZoneInfo(clinic.timezone)
     take, decline = take_link(base_url, offer), decline_link(base_url, offer)
-    subject = f"A time for you: {_treatment(booking)}, {when_short(booking.start_at, tz)}"
+    subject = f"A time for you: {treatment_name(booking)}, {when_short(booking.start_at, tz)}"
     body = Body(
         subject=subject,
         paragraphs=[
-            f"Dear {_first_name(recipient.name)},",
+            f"Dear {first_name(recipient.name)},",
             "a time you were waiting for has come free, and we are holding it for you:",
-            _details(booking, clinic, tz),
+            session_details(booking, clinic, tz),
             f"Take it by {when_short(offer.expires_at, tz)}; after that it goes to the next "
             f"person on the waiting list:\n{take}",
             f"No thanks (you stay on the waiting list for other times):\n{decline}",
         ],
         link=("Take it", take),
     )
-    email = _envelope(clinic, recipient, mail_from, message_id, now, subject)
-    email.set_content(_text(body, clinic), cte="quoted-printable")
-    email.add_alternative(_html(body, clinic), subtype="html", cte="quoted-printable")
-    return email
+    return plain_email(body, clinic, recipient, mail_from, message_id, now)
