@@ -20,6 +20,7 @@ from services.scheduler.api import (
     respond,
 )
 from services.scheduler.auth import actor, require_api_key
+from services.scheduler.client_payload import IDEMPOTENT, given_client
 from services.scheduler.context import db, settings
 from services.scheduler.idempotency import idempotent
 from services.scheduler.schemas import (
@@ -36,7 +37,6 @@ from shared import booking as rules
 from shared import clinic_time
 from shared.booking_queries import booking_with_relations, list_bookings
 from shared.catalog_cache import catalog_snapshot
-from shared.clients import find_or_create_client
 from shared.errors import ChangedMeanwhile, InvalidInput, http_status
 from shared.models import Booking
 from shared.validation import MAX_ID
@@ -84,21 +84,14 @@ def _changed_meanwhile(exc: ChangedMeanwhile) -> Response:
         errors=WRITE_ERRORS,
         auth=True,
         tag="bookings",
-        headers={"Idempotency-Key": "Retrying with the same key returns the first response"},
+        headers=IDEMPOTENT,
     ),
 )
 def create() -> Response:
     payload = parse_body(BookingCreate)
 
     def action(session: Session) -> BookingOut:
-        client = None  # held here, so the session's identity map keeps it for `book`
-        if payload.client is not None:
-            client = find_or_create_client(
-                session,
-                name=payload.client.name,
-                email=payload.client.email,
-                phone=payload.client.phone,
-            )
+        client = given_client(session, payload.client)  # held: see given_client
         made = rules.book(
             session,
             treatment_type_id=payload.treatment_type_id,

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from services.scheduler import course_presenters
 from services.scheduler.api import Operation, operation, parse_body, parse_query, respond
 from services.scheduler.auth import actor, require_api_key
+from services.scheduler.client_payload import IDEMPOTENT, given_client
 from services.scheduler.context import db
 from services.scheduler.course_schemas import (
     CourseCancel,
@@ -21,7 +22,7 @@ from services.scheduler.course_schemas import (
 from services.scheduler.idempotency import idempotent
 from shared import courses
 from shared.catalog_cache import catalog_snapshot
-from shared.clients import client_by_email, find_or_create_client, get_client
+from shared.clients import client_by_email, get_client
 from shared.course_plan import parse_rhythm
 from shared.course_queries import CourseView, course_view, courses_of_client
 from shared.models.types import pk, utcnow
@@ -80,22 +81,15 @@ def preview() -> Response:
         errors=WRITE_ERRORS,
         auth=True,
         tag="courses",
-        headers={"Idempotency-Key": "Retrying with the same key returns the first response"},
+        headers=IDEMPOTENT,
     ),
 )
 def create() -> Response:
     payload = parse_body(CourseCreate)
 
     def action(session: Session) -> CourseOut:
-        client_id = payload.client_id
-        if payload.client is not None:
-            client = find_or_create_client(
-                session,
-                name=payload.client.name,
-                email=payload.client.email,
-                phone=payload.client.phone,
-            )
-            client_id = client.id
+        client = given_client(session, payload.client)
+        client_id = client.id if client is not None else payload.client_id
         made = courses.book_course(
             session,
             treatment_type_id=payload.treatment_type_id,

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from services.scheduler import waitlist_presenters
 from services.scheduler.api import Operation, operation, parse_body, parse_query, respond
 from services.scheduler.auth import actor, require_api_key
+from services.scheduler.client_payload import IDEMPOTENT, given_client
 from services.scheduler.context import db, settings
 from services.scheduler.idempotency import idempotent
 from services.scheduler.waitlist_schemas import (
@@ -18,7 +19,7 @@ from services.scheduler.waitlist_schemas import (
 )
 from shared import waitlist
 from shared.catalog_cache import catalog_snapshot
-from shared.clients import find_or_create_client, get_client
+from shared.clients import get_client
 from shared.models import WaitlistEntry
 
 bp = Blueprint("waitlist", __name__, url_prefix="/api/v1")
@@ -43,22 +44,15 @@ def _out(session: Session, entry: WaitlistEntry) -> WaitlistEntryOut:
         errors=WRITE_ERRORS,
         auth=True,
         tag="waitlist",
-        headers={"Idempotency-Key": "Retrying with the same key returns the first response"},
+        headers=IDEMPOTENT,
     ),
 )
 def create() -> Response:
     payload = parse_body(WaitlistCreate)
 
     def action(session: Session) -> WaitlistEntryOut:
-        client_id = payload.client_id
-        if payload.client is not None:
-            client = find_or_create_client(
-                session,
-                name=payload.client.name,
-                email=payload.client.email,
-                phone=payload.client.phone,
-            )
-            client_id = client.id
+        client = given_client(session, payload.client)
+        client_id = client.id if client is not None else payload.client_id
         entry = waitlist.join(
             session,
             client_id=client_id,  # type: ignore[arg-type]
