@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from services.scheduler import link_pages
 from services.scheduler.context import db
 from shared import clinic_time, holds, online_menu
 from shared.errors import ClinicError, InvalidInput, http_status
@@ -23,16 +24,7 @@ from shared.models.types import utcnow
 
 bp = Blueprint("booking_pages", __name__, template_folder="templates", url_prefix="/book")
 
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
+link_pages.secure(bp, unlisted=False)
 FORM_FIELDS = ("name", "email", "phone", "note")
 
 
@@ -233,13 +225,6 @@ def _book_time(instant: datetime, tz: ZoneInfo) -> str:
 
 
 # -- answers -------------------------------------------------------------------------------
-
-
-@bp.after_request
-def _secure(response: Response) -> Response:
-    for name, value in _HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
 
 
 @bp.errorhandler(ClinicError)

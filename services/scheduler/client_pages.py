@@ -7,13 +7,10 @@ make a visitor's browser cancel. Every refusal is shown on the page, never as a 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 
+from services.scheduler import link_pages
 from services.scheduler.context import db, settings
 from shared import self_service
 from shared.errors import ClinicError, DatabaseUnavailable, InvalidInput, NotFound, http_status
@@ -21,45 +18,8 @@ from shared.models.types import utcnow
 
 bp = Blueprint("client_pages", __name__, template_folder="templates")
 
-FORM_MAX_AGE_SECONDS = 6 * 3600
-_SALT = "clinic.client-cancel"
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
-
-
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings().secret_key, salt=_SALT)
-
-
-def _booking_tag(access_token: str) -> str:
-    """Names the booking in the form token without repeating its secret."""
-    return hashlib.sha256(access_token.encode()).hexdigest()[:32]
-
-
-def _form_token(access_token: str) -> str:
-    return _signer().dumps(_booking_tag(access_token))
-
-
-def _form_token_ok(signed: str, access_token: str) -> str | None:
-    """None if the signed form token is for this booking and fresh, else what went wrong."""
-    try:
-        value = _signer().loads(signed, max_age=FORM_MAX_AGE_SECONDS)
-    except SignatureExpired:
-        return "This page was open too long. Please try again."
-    except BadSignature:
-        return "This form could not be checked. Please reload the page and try again."
-    if not isinstance(value, str) or not hmac.compare_digest(value, _booking_tag(access_token)):
-        return "This form could not be checked. Please reload the page and try again."
-    return None
+FORM_TOKENS = link_pages.FormTokens("clinic.client-cancel", 6 * 3600)
+link_pages.secure(bp, unlisted=True)
 
 
 def _page(
@@ -70,7 +30,7 @@ def _page(
         html = render_template(
             "client/booking.html",
             view=view,
-            form_token=_form_token(token) if view.can_cancel else "",
+            form_token=FORM_TOKENS.issue(token) if view.can_cancel else "",
             token=token,
             message=message,
             error=error,
@@ -90,7 +50,7 @@ def show(token: str) -> Response:
 
 @bp.post("/b/<token>/cancel")
 def cancel(token: str) -> Response:
-    problem = _form_token_ok(request.form.get("form_token", ""), token)
+    problem = FORM_TOKENS.problem(request.form.get("form_token", ""), token)
     if problem:
         with db().read() as session:
             self_service.find_booking(session, token)  # a wrong link stays a 404
@@ -100,17 +60,7 @@ def cancel(token: str) -> Response:
     return redirect(url_for("client_pages.show", token=token, done="cancelled"), code=303)  # type: ignore[return-value]
 
 
-@bp.after_request
-def _secure(response: Response) -> Response:
-    for name, value in _HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Response:
-    html = render_template("client/message.html", title="Link not valid", message=exc.message)
-    return Response(html, status=404, mimetype="text/html")
+bp.register_error_handler(NotFound, link_pages.link_not_valid)
 
 
 @bp.errorhandler(ClinicError)
@@ -118,11 +68,7 @@ def _refused(exc: ClinicError) -> Response:
     status = http_status(exc)
     token = (request.view_args or {}).get("token", "")
     if isinstance(exc, DatabaseUnavailable):  # the page itself cannot be read now
-        html = render_template(
-            "client/message.html", title="Please try again in a moment", message=exc.message
-        )
-        headers = {"Retry-After": str(exc.retry_after)}
-        return Response(html, status=status, mimetype="text/html", headers=headers)
+        return link_pages.try_again_later(exc)
     if isinstance(exc, InvalidInput) and exc.field == "reason":
         problem = "is too long" if exc.message.startswith("at most") else "cannot be saved"
         return _page(token, message=f"The reason {problem}: {exc.message}.", error=True, status=422)

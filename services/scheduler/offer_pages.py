@@ -7,8 +7,6 @@ site cannot make a visitor's browser answer for them. Every refusal is shown on 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 
 from flask import (
@@ -20,8 +18,8 @@ from flask import (
     request,
     url_for,
 )
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from services.scheduler import link_pages
 from services.scheduler.context import db, settings
 from shared import offers
 from shared.errors import ClinicError, DatabaseUnavailable, NotFound, http_status
@@ -29,40 +27,8 @@ from shared.models.types import utcnow
 
 bp = Blueprint("offer_pages", __name__, template_folder="templates")
 
-FORM_MAX_AGE_SECONDS = 7 * 24 * 3600
-_SALT = "clinic.waitlist-offer"
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
-
-
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings().secret_key, salt=_SALT)
-
-
-def _tag(token: str) -> str:
-    """Names the offer in the form token without repeating its secret."""
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
-
-
-def _form_token_problem(signed: str, token: str) -> str | None:
-    try:
-        value = _signer().loads(signed, max_age=FORM_MAX_AGE_SECONDS)
-    except SignatureExpired:
-        return "This page was open too long. Please try again."
-    except BadSignature:
-        return "This form could not be checked. Please reload the page and try again."
-    if not isinstance(value, str) or not hmac.compare_digest(value, _tag(token)):
-        return "This form could not be checked. Please reload the page and try again."
-    return None
+FORM_TOKENS = link_pages.FormTokens("clinic.waitlist-offer", 7 * 24 * 3600)
+link_pages.secure(bp, unlisted=True)
 
 
 def _now() -> datetime:
@@ -81,7 +47,7 @@ def _page(
             view=found,
             answer=answer,
             token=token,
-            form_token=_signer().dumps(_tag(token)),
+            form_token=FORM_TOKENS.issue(token),
             message=message,
             error=error,
             when=lambda instant, fmt="%A %d %B %Y, %H:%M": instant.astimezone(found.tz).strftime(
@@ -119,7 +85,7 @@ def decline(token: str) -> Response:
 
 
 def _answer(token: str, answer: str) -> Response:
-    problem = _form_token_problem(request.form.get("form_token", ""), token)
+    problem = FORM_TOKENS.problem(request.form.get("form_token", ""), token)
     if problem:
         with db().read() as session:
             offers.find_offer(session, token)  # a wrong link stays a 404
@@ -133,17 +99,7 @@ def _answer(token: str, answer: str) -> Response:
     return redirect(url_for("offer_pages.show", token=token, done=done), code=303)  # type: ignore[return-value]
 
 
-@bp.after_request
-def _secure(response: Response) -> Response:
-    for name, value in _HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Response:
-    html = render_template("client/message.html", title="Link not valid", message=exc.message)
-    return Response(html, status=404, mimetype="text/html")
+bp.register_error_handler(NotFound, link_pages.link_not_valid)
 
 
 @bp.errorhandler(ClinicError)
@@ -151,10 +107,6 @@ def _refused(exc: ClinicError) -> Response:
     status = http_status(exc)
     token = (request.view_args or {}).get("token", "")
     if isinstance(exc, DatabaseUnavailable):
-        html = render_template(
-            "client/message.html", title="Please try again in a moment", message=exc.message
-        )
-        headers = {"Retry-After": str(exc.retry_after)}
-        return Response(html, status=status, mimetype="text/html", headers=headers)
+        return link_pages.try_again_later(exc)
     answer = "decline" if request.path.endswith("/decline") else "take"
     return _page(token, answer=answer, message=exc.message, error=True, status=status)

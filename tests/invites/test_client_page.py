@@ -128,7 +128,7 @@ def test_a_cancel_without_a_valid_form_token_is_refused_and_changes_nothing(
         "expired": {"form_token": form},
     }[problem]
     if problem == "expired":
-        monkeypatch.setattr(client_pages, "FORM_MAX_AGE_SECONDS", -1)
+        monkeypatch.setattr(client_pages.FORM_TOKENS, "max_age_seconds", -1)
 
     response = client.post(f"/b/{token}/cancel", data=data)
     assert response.status_code == 400
@@ -144,7 +144,7 @@ def test_cancelling_too_late_shows_the_clinics_notice_as_a_message_and_changes_n
     booking_id = book(db, clinic, local(MONDAY, "10:00"))
     token = _booking(db, booking_id).access_token
     with app.test_request_context():
-        form = client_pages._form_token(token)  # as if the page had been open since earlier
+        form = client_pages.FORM_TOKENS.issue(token)  # as if the page had been open since earlier
     with db.transaction() as session:  # beyond what the settings allow: the session is "soon"
         session.execute(update(Clinic).values(cancellation_notice_hours=24 * 365 * 3))
 
