@@ -393,6 +393,33 @@
     });
   });
 
+  // Tag fields (Flask-Admin's select2 tags, e.g. a treatment's room features): Enter adds what
+  // was typed as a tag and never submits the form (bug 5); Save submits. Caught on the way
+  // down, before select2 and Flask-Admin's "submit on Enter" see the key.
+  var tagField = function (el) {
+    var box = el && el.closest && el.closest(".select2-container-multi");
+    var field = box && document.getElementById(box.id.replace(/^s2id_/, ""));
+    return field && field.dataset.role === "select2-tags" && window.jQuery ? field : null;
+  };
+  document.addEventListener("keydown", function (ev) {
+    var field = ev.key === "Enter" && tagField(ev.target);
+    if (!field) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    var $field = window.jQuery(field), tags = $field.select2("data") || [];
+    var have = tags.map(function (t) { return t.text; });
+    ev.target.value.split(",").forEach(function (typed) {
+      var tag = typed.trim();
+      if (tag && have.indexOf(tag) < 0) { tags.push({ id: tag, text: tag }); have.push(tag); }
+    });
+    ev.target.value = "";
+    $field.select2("data", tags, true);
+    $field.select2("close");
+  }, true);
+  document.addEventListener("keyup", function (ev) {
+    if (ev.key === "Enter" && tagField(ev.target)) ev.stopPropagation();
+  }, true);
+
   // Confirm before irreversible actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
