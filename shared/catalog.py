@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, func, select
 
-from shared import clinic_locale, clinic_time, validation
+from shared import clinic_colours, clinic_locale, clinic_time, validation
 from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
 from shared.explanations import counted
 from shared.models import (
@@ -63,6 +63,7 @@ def configure_clinic(session: Session, **values: Any) -> Clinic:
         "online_booking": lambda v: _flag(v, "online_booking"),
         "hold_minutes": lambda v: _whole(v, "hold_minutes", 5, 24 * 60),
         "offer_hours": lambda v: _whole(v, "offer_hours", 1, 7 * 24),
+        "brand_colour": clinic_colours.check,
     }
     checked: dict[str, Any] = {}
     for key, value in values.items():

@@ -112,6 +112,7 @@ class CatalogSnapshot:
     address: str = ""
     hold_minutes: int = 15  # how long a page's hold waits for the client's confirmation
     offer_hours: int = 2  # how long a waiting-list offer stays open
+    brand_colour: str = "#3d6b5a"  # the client pages' colour (shared.clinic_colours)
 
     @property
     def therapist_ids(self) -> frozenset[int]:
@@ -184,6 +185,7 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             col(Clinic.name),
             col(Clinic.phone),
             col(Clinic.address),
+            col(Clinic.brand_colour),
         ).where(col(Clinic.id) == 1)
     ).first()
     if clinic is None:
@@ -275,6 +277,7 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
         address=clinic.address,
         hold_minutes=clinic.hold_minutes,
         offer_hours=clinic.offer_hours,
+        brand_colour=clinic.brand_colour,
     )
 
 

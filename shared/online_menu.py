@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from shared import clinic_time, validation
+from shared import clinic_colours, clinic_time, validation
 from shared.availability import find_availability
 from shared.catalog_cache import CatalogSnapshot, Offer, catalog_snapshot
-from shared.errors import InvalidInput, OnlineBookingClosed
+from shared.errors import InvalidInput, NotFound, OnlineBookingClosed
 from shared.placement import PlacementRequest, place_many
 
 WEEK = timedelta(days=7)
@@ -31,6 +31,7 @@ class Page:
     phone: str
     address: str
     open: bool  # online booking switched on
+    theme: clinic_colours.Theme
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,14 @@ class Week:
 def page(session: Session) -> Page:
     """Raises NotFound while the clinic is not set up."""
     return _page(catalog_snapshot(session))
+
+
+def theme(session: Session) -> clinic_colours.Theme:
+    """The colours of the clients' pages; the default palette while the clinic is not set up."""
+    try:
+        return _page(catalog_snapshot(session)).theme
+    except NotFound:
+        return clinic_colours.DEFAULT
 
 
 def choices(session: Session) -> list[Choice]:
@@ -178,7 +187,13 @@ def _week(
 
 
 def _page(catalog: CatalogSnapshot) -> Page:
-    return Page(catalog.name, catalog.phone, catalog.address, catalog.online_booking)
+    return Page(
+        catalog.name,
+        catalog.phone,
+        catalog.address,
+        catalog.online_booking,
+        clinic_colours.theme(catalog.brand_colour),
+    )
 
 
 def _open(catalog: CatalogSnapshot) -> CatalogSnapshot:

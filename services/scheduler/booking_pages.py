@@ -98,6 +98,16 @@ def request_hold() -> Response:
     return redirect(url_for("booking_pages.sent"), code=303)  # type: ignore[return-value]
 
 
+@bp.get("/theme.css")
+def theme() -> Response:
+    """The clinic's colours over the pages' own; revalidated each time, cheap when unchanged."""
+    with db().read() as session:
+        css = online_menu.theme(session).css()
+    response = Response(css, mimetype="text/css", headers={"Cache-Control": "no-cache"})
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 @bp.get("/sent")
 def sent() -> Response:
     with db().read() as session:

@@ -37,3 +37,5 @@ class Clinic(SQLModel, table=True):
     online_booking: bool = False
     hold_minutes: int = 15
     offer_hours: int = 2
+    # The pages clients see (/book, /b/<token>) in the clinic's colour (shared.clinic_colours)
+    brand_colour: str = Field(default="#3d6b5a", sa_type=String(7))

@@ -209,8 +209,37 @@ def test_the_page_loads_nothing_from_other_hosts_and_sets_no_cookies(client, onl
         answer = client.get(path)
         csp = answer.headers["Content-Security-Policy"]
         assert "default-src 'none'" in csp and "script-src" not in csp
+        assert "style-src 'self' 'unsafe-inline';" in csp  # its own stylesheet, no other host
         assert "Set-Cookie" not in answer.headers
         assert not re.search(r'(src|href)="(https?:)?//', answer.get_data(as_text=True))
+
+
+def test_the_pages_take_the_clinics_colour_from_a_stylesheet_of_their_own(client, db, online):
+    with db.transaction() as session:
+        catalog.configure_clinic(session, brand_colour="#ffd166")
+    assert '<link rel="stylesheet" href="/book/theme.css">' in page(client.get("/book"))
+    theme = client.get("/book/theme.css")
+    assert theme.status_code == 200 and theme.mimetype == "text/css"
+    css = theme.get_data(as_text=True)
+    assert "--brand: #ffd166;" in css and "--on-brand: #111111;" in css
+    assert theme.headers["Cache-Control"] == "no-cache"
+    again = client.get("/book/theme.css", headers={"If-None-Match": theme.headers["ETag"]})
+    assert again.status_code == 304 and not again.get_data()
+    with db.transaction() as session:
+        catalog.configure_clinic(session, brand_colour="#1b4332")
+    changed = client.get("/book/theme.css", headers={"If-None-Match": theme.headers["ETag"]})
+    assert changed.status_code == 200 and "--brand: #1b4332;" in changed.get_data(as_text=True)
+
+
+def test_without_a_colour_chosen_the_stylesheet_restates_the_pages_own_palette(client, online):
+    css = client.get("/book/theme.css").get_data(as_text=True)
+    assert css == ":root { --brand: #3d6b5a; --brand-dark: #2c4f42; --on-brand: #ffffff; }\n"
+
+
+def test_the_stylesheet_is_served_even_with_online_booking_off(client, db, online):
+    with db.transaction() as session:
+        catalog.configure_clinic(session, online_booking=False, brand_colour="#1b4332")
+    assert "--brand: #1b4332;" in client.get("/book/theme.css").get_data(as_text=True)
 
 
 BAD_FORMS = [

@@ -64,6 +64,7 @@ FORMS = {
         "reminder_hours_before",
         "invite_therapists",
         "feed_shows_client_details",
+        "brand_colour",
     ],
 }
 
@@ -582,6 +583,45 @@ def test_settings_are_saved_through_the_catalog(admin, db, clinic):
         True,
         False,
     )
+
+
+SETTINGS = {
+    "name": "Test Clinic",
+    "timezone": "Europe/Ljubljana",
+    "slot_step_minutes": "15",
+    "booking_horizon_days": "60",
+    "course_horizon_weeks": "26",
+    "min_notice_minutes": "60",
+    "cancellation_notice_hours": "12",
+    "reminder_hours_before": "24",
+}
+
+
+def test_the_clients_pages_colour_is_saved_and_shown_in_the_form_again(admin, db, clinic):
+    response = admin.post("/settings/", {**SETTINGS, "brand_colour": "#ffd166"})
+    assert response.status_code == 302, text(response)
+    with db.read() as s:
+        assert s.get(Clinic, 1).brand_colour == "#ffd166"
+    assert 'value="#ffd166"' in text(admin.get("/settings/"))
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("red", "expected a colour like #3d6b5a"),
+        ("#1b4332;}body{background:url(//evil.example)", "expected a colour like #3d6b5a"),
+        ("#0073f0", "reaches the 4.5:1 WCAG AA asks for"),
+    ],
+)
+def test_a_bad_colour_is_refused_under_the_field_and_nothing_is_saved(
+    admin, db, clinic, value, says
+):
+    response = admin.post("/settings/", {**SETTINGS, "name": "Lotus", "brand_colour": value})
+    assert response.status_code == 422
+    assert says in text(response)
+    with db.read() as s:
+        row = s.get(Clinic, 1)
+        assert (row.name, row.brand_colour) == ("Test Clinic", "#3d6b5a")
 
 
 def test_an_unknown_timezone_is_refused_under_the_field(admin, db, clinic):

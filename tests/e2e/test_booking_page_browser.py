@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from shared import demo, migrate
+from shared import catalog, demo, migrate
 from shared.config import Settings
 from shared.db import Database
 from shared.mailer import Mailer
@@ -216,4 +216,38 @@ def test_a_client_books_through_every_step_on_a_phone_and_confirms_from_the_emai
         "7-booked",
     ]
     assert elsewhere == []
+    assert refused == []
+
+
+@pytest.mark.parametrize(
+    ("colour", "rgb"), [("#1b4332", "27, 67, 50"), ("#ffd166", "255, 209, 102")]
+)
+def test_the_booking_page_in_a_dark_or_a_light_clinic_colour_stays_readable(
+    served, browser, axe_source, colour, rgb
+):
+    base, database, _ = served
+    with database.transaction() as session:
+        catalog.configure_clinic(session, brand_colour=colour)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    step = Step(page, axe_source)
+    try:
+        page.goto(base + "/book")
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+            == f"rgb({rgb})"
+        )
+        step(f"colour-{colour[1:]}-1-treatment")
+        page.locator("ul.choices a").first.click()
+        step(f"colour-{colour[1:]}-2-therapist")
+        page.locator("ul.choices a:has-text('Any therapist')").click()
+        step(f"colour-{colour[1:]}-3-times")
+        page.locator("ul.times a").first.click()
+        step(f"colour-{colour[1:]}-4-details")
+        button = page.locator("button[type=submit]")
+        assert button.evaluate("b => getComputedStyle(b).backgroundColor") == f"rgb({rgb})"
+    finally:
+        context.close()
     assert refused == []

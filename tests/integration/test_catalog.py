@@ -8,7 +8,7 @@ from datetime import time
 import pytest
 from sqlmodel import select
 
-from shared import catalog
+from shared import catalog, online_menu
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.models import Closure, Room, TimeOff, WorkingHours
 from tests.factories import MONDAY, local
@@ -141,3 +141,28 @@ def test_retiring_a_room_with_sessions_ahead_is_refused_in_the_catalogs_words(
         "active",
         "Room 1 still has 1 future session: move or cancel them first",
     )
+
+
+def test_the_clinics_colour_is_saved_and_read_back_through_the_catalog_cache(db, clinic):
+    with db.transaction() as s:
+        catalog.configure_clinic(s, brand_colour="#1B4332")
+    with db.read() as s:
+        assert online_menu.theme(s).brand == "#1b4332"
+        assert online_menu.page(s).theme.on_brand == "#ffffff"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("navy", "like #3d6b5a"),
+        ("#1b4332; } body { background: url(//evil.example)", "like #3d6b5a"),
+        ("#0073f0", "WCAG AA"),
+    ],
+)
+def test_a_colour_that_is_not_rrggbb_or_has_no_readable_text_is_refused_and_writes_nothing(
+    clinic, writes_nothing, value, says
+):
+    err = writes_nothing(
+        InvalidInput, lambda s: catalog.configure_clinic(s, name="Lotus", brand_colour=value)
+    )
+    assert err.field == "brand_colour" and says in err.message

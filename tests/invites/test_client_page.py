@@ -217,6 +217,17 @@ def test_the_page_is_not_cached_framed_indexed_or_leaked_through_the_referrer(
     assert "noindex" in response.headers["X-Robots-Tag"]
 
 
+def test_the_page_is_in_the_clinics_colour_from_the_booking_pages_stylesheet(
+    db, clinic, client: FlaskClient
+):
+    booking_id = book(db, clinic, local(MONDAY, "10:00"))
+    response = client.get(f"/b/{_booking(db, booking_id).access_token}")
+    page = response.get_data(as_text=True)
+    assert '<link rel="stylesheet" href="/book/theme.css">' in page
+    assert 'class="button"' in page and "a.button, button.take { background: var(--brand)" in page
+    assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+
+
 def test_names_are_escaped_on_the_page(db, clinic, client: FlaskClient):
     booking_id = book(db, clinic, local(MONDAY, "10:00"))
     with db.transaction() as session:

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, ColorField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from services.dashboard import context, refusals
@@ -38,6 +38,7 @@ SETTING_FIELDS = (
     "online_booking",
     "hold_minutes",
     "offer_hours",
+    "brand_colour",
 )
 
 
@@ -95,6 +96,12 @@ class SettingsForm(FlaskForm):
         description="the time is held meanwhile; unconfirmed, it goes back to the diary",
     )
     offer_hours = IntegerField("A waiting-list offer stays open (hours)", validators=[Optional()])
+    brand_colour = ColorField(
+        "Colour of the clients' pages (booking page, confirmations, offers)",
+        validators=[Optional()],
+        description="text on it is white or near-black, whichever reads better; a middle "
+        "tone that neither reads on is refused",
+    )
 
 
 class SettingsView(SecureView):
@@ -117,7 +124,8 @@ class SettingsView(SecureView):
                     values["receptionists_enter_time_off"]
                 )
                 values["online_booking"] = bool(values["online_booking"])
-                for left_as_is in ("hold_minutes", "offer_hours"):  # when left empty
+                values["brand_colour"] = values["brand_colour"] or None
+                for left_as_is in ("hold_minutes", "offer_hours", "brand_colour"):  # left empty
                     if values[left_as_is] is None:
                         del values[left_as_is]
                 try:
