@@ -3,7 +3,8 @@
 Slots and bookings need the clinic's settings, the treatment types, who gives them, which
 rooms suit them and everyone's weekly hours: six queries that return the same rows all day.
 A process keeps them as a `CatalogSnapshot` under `catalog_version`, which triggers change in
-the same transaction as any write to those tables (migration 0004). A request starts from the
+the same transaction as any write to those tables (migration 0004), and to time off and
+closures (0013: the day view's change marker reads it; a rare reload). A request starts from the
 newest snapshot and confirms it with the version its own range read returns (`peek`,
 `confirm`), or reads the version first (`catalog_snapshot`); the version is read before the
 rows, so a snapshot is never older than its label, and a missing version row (a table emptied

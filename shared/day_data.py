@@ -162,8 +162,13 @@ _MARKER = select(
 
 
 def change_marker(session: Session) -> str:
-    """A short text that changes whenever a booking is made, moved, cancelled or marked
-    (each such write records a booking event) or the catalog (rooms, therapists, weekly
-    hours) changes, in any process; one statement of primary-key lookups, cheap to poll."""
+    """A short text that changes whenever anything the day view draws changes, in any process.
+
+    Every such write moves one of two things: bookings made, moved, cancelled or marked, and
+    holds and waiting-list offers placed, confirmed, taken or lapsed, record a booking event;
+    the catalog (rooms, therapists, working hours), time off and closures move
+    `catalog_version` by trigger (migrations 0004, 0013). So it stays one statement cheap to
+    poll every 2 s: a backward scan of the newest entries of booking_event's primary key and
+    one primary-key lookup, whatever the history (bench/live.py)."""
     newest, recent, catalog = session.exec(_MARKER).one()
     return f"{newest or 0}.{recent or 0}.{catalog or 0}"

@@ -19,7 +19,7 @@ import pytest
 import requests
 from sqlmodel import select
 
-from shared import booking, clinic_time, demo, migrate
+from shared import booking, catalog, clinic_time, demo, migrate
 from shared.db import Database
 from shared.models import Booking, Client, Therapist, TreatmentType
 from tests.e2e.dashboard_server import CHROMIUM_ARGS, SCREENSHOTS, chromium_path, dashboard
@@ -234,6 +234,37 @@ def test_a_booking_made_through_the_api_appears_in_the_open_day_view_without_a_r
     )
     assert page.evaluate("() => window.scrollY") == scrolled
     assert "1 session" in page.inner_text(".day-count")
+
+
+def test_time_off_entered_elsewhere_appears_in_the_open_day_view_without_a_reload(served, page):
+    """Mei Lin calls in: her time off, entered through the domain by another process, is
+    shaded in her column of the open day view within the live deadline."""
+    database = served["db"]
+    ids = _ids(database)
+    thursday = _next(3, _today() + timedelta(days=23))
+    page.goto(f"{served['desk']}/?date={thursday.isoformat()}&by=therapist")
+    mei = page.locator(f'.cal-col[data-col-key="{ids["mei"]}"]')
+    assert mei.locator(".shade-timeoff").count() == 0
+    page.evaluate("() => { window.sameDocument = true; }")  # gone if the page reloads
+
+    with database.transaction() as s:
+        catalog.add_time_off(
+            s,
+            therapist_id=ids["mei"],
+            start=clinic_time.local_to_utc(thursday, time(9, 0), TZ),
+            end=clinic_time.local_to_utc(thursday, time(12, 0), TZ),
+            reason="Dentist",
+        )
+
+    # Polls the page until the deadline; fails if the time off has not appeared by then.
+    page.wait_for_function(
+        """(id) => Array.from(document.querySelectorAll(
+              `.cal-col[data-col-key="${id}"] .shade-timeoff`)).some(
+              (el) => el.innerText.includes("Dentist"))""",
+        arg=ids["mei"],
+        timeout=LIVE_DEADLINE_MS,
+    )
+    assert page.evaluate("() => window.sameDocument === true")  # no reload
 
 
 def _drag(page: Any, block: Any, column: Any, hhmm: str, *, hint: str = "") -> None:

@@ -31,6 +31,14 @@ def clinic(db: Database) -> Clinic:
 
 
 @pytest.fixture
+def other(database_url: str) -> Iterator[Database]:
+    """Another process's connection to the same database."""
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
 def booker(db: Database, clinic: Clinic) -> Callable[..., Booking]:
     """Book and commit: booker("10:00", treatment=..., day=...) with the factories' defaults."""
 

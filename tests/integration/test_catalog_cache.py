@@ -14,7 +14,6 @@ from sqlmodel import col
 
 from shared.availability import available_slots
 from shared.catalog_cache import CACHED_TABLES, catalog_snapshot, read_version
-from shared.db import Database
 from shared.models import WorkingHours
 from tests.factories import MONDAY, NOW, local
 
@@ -24,14 +23,6 @@ def slots(db, treatment, **kwargs):
         return available_slots(
             session, treatment_type_id=treatment.id, start=MONDAY, end=MONDAY, now=NOW, **kwargs
         )
-
-
-@pytest.fixture
-def other(database_url):
-    """Another process's connection to the same database."""
-    database = Database(database_url)
-    yield database
-    database.dispose()
 
 
 def sql(database, statement, **params):
