@@ -82,8 +82,10 @@ def user_create(args: argparse.Namespace, settings: Settings) -> int:
             print("passwords differ", file=sys.stderr)
             return 2
     with Database(settings.database_url).transaction() as session:
-        user = accounts.create_user(session, email=args.email, password=password, role=args.role)
-    print(f"{user.role} {user.email} created")
+        user = accounts.create_user(
+            session, email=args.email, password=password, role=args.role, name=args.name
+        )
+    print(f"{user.role} {user.email} ({user.name}) created")
     return 0
 
 
@@ -130,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     uc.add_argument("email")
     uc.add_argument("--role", choices=accounts.ROLES, default="receptionist")
     uc.add_argument("--password-stdin", action="store_true")
+    uc.add_argument(
+        "--name", default="", help="as the booking history shows it (default: from the e-mail)"
+    )
     uc.set_defaults(cmd="user-create")
 
     for extend in EXTENSIONS:

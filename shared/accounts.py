@@ -21,6 +21,7 @@ from shared.models.types import pk
 
 KEY_PREFIX = "csk_"
 ROLES = ("admin", "receptionist")
+NAME_MAX = 120  # a staff member's name, as the history shows it
 _hasher = PasswordHasher()
 
 
@@ -110,16 +111,31 @@ def authenticate_api_key(
     return ApiCaller(found.id, found.name)
 
 
-def create_user(session: Session, *, email: str, password: str, role: str) -> User:
-    """Raises InvalidInput, DuplicateName."""
+def default_name(email: str) -> str:
+    """An account's name until someone gives it one: "ana@clinic.example" -> "Ana"."""
+    local = email.split("@", 1)[0]
+    return (local[:1].upper() + local[1:])[:NAME_MAX]
+
+
+def _staff_name(name: str | None, email: str) -> str:
+    """The name as given, or (empty) the e-mail's name. Raises InvalidInput."""
+    return validation.text(name or "", "name", max_len=NAME_MAX, required=False) or (
+        default_name(email)
+    )
+
+
+def create_user(session: Session, *, email: str, password: str, role: str, name: str = "") -> User:
+    """A dashboard account; without a `name`, named after its e-mail (`default_name`).
+    Raises InvalidInput, DuplicateName."""
     address = validation.email(email)
+    shown = _staff_name(name, address)
     if role not in ROLES:
         raise InvalidInput("role must be admin or receptionist", field="role")
     if not isinstance(password, str) or len(password) < 10:
         raise InvalidInput("passwords need at least 10 characters", field="password")
     if session.exec(select(User).where(User.email == address)).first():
         raise DuplicateName(f"An account for {address} already exists", field="email")
-    user = User(email=address, password_hash=_hasher.hash(password), role=role)
+    user = User(email=address, name=shown, password_hash=_hasher.hash(password), role=role)
     session.add(user)
     session.flush()
     return user
@@ -164,9 +180,11 @@ def update_user(
     password: str | None = None,
     unlock: bool = False,
     by_user_id: int | None = None,
+    name: str | None = None,
 ) -> User:
-    """Change an account's role, access or password; the last active admin always stays,
-    and an admin (`by_user_id`, the one making the change) never demotes themselves.
+    """Change an account's role, access, password or name (None keeps it, empty gives back the
+    e-mail's); the last active admin always stays, and an admin (`by_user_id`, the one making
+    the change) never demotes themselves.
 
     A new password, or switching the account off, ends its open sessions at once.
     Raises InvalidInput, NotFound, Conflict.
@@ -176,6 +194,7 @@ def update_user(
         raise NotFound(f"No account with id {user_id}", field="id")
     if role not in ROLES:
         raise InvalidInput("role must be admin or receptionist", field="role")
+    shown = user.name if name is None else _staff_name(name, user.email)
     if user.id == by_user_id and (role != "admin" or not active):
         raise Conflict(
             "You cannot take away your own admin access: ask another admin", field="role"
@@ -198,7 +217,7 @@ def update_user(
         login_throttle.forget_account(session, user.email)
     if password or not active:
         staff_sessions.end_all(session, pk(user.id), now=utcnow())
-    user.role, user.active = role, active
+    user.role, user.active, user.name = role, active, shown
     session.add(user)
     session.flush()
     return user

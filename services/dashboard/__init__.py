@@ -137,7 +137,6 @@ def _template_helpers(app: Flask) -> None:
     # 14:30 in the clinic's time; the hour the clocks go back shows its offset, 02:30 (+02:00)
     app.add_template_filter(lambda instant: clinic_time.hm(instant, context.tz()), "hm")
     app.add_template_filter(wording.message, "clinic_wording")
-    app.add_template_filter(wording.actor, "actor")
     # 03.12.2026 and 03.12.2026 17:00 in a clinic in Ljubljana, whatever the browser's language
     app.add_template_filter(
         lambda value: context.locale().day(

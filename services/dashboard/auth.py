@@ -33,7 +33,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from services.dashboard import context
-from shared import staff_login, staff_sessions
+from shared import actors, staff_login, staff_sessions
 from shared.errors import AuthError, TooManyAttempts
 from shared.models import User
 
@@ -67,7 +67,7 @@ class StaffUser(UserMixin):
     @property
     def actor(self) -> str:
         """How this user appears in a booking's history."""
-        return f"dashboard:{self.email}"
+        return actors.staff_actor(self.email)
 
 
 def _longest() -> timedelta:

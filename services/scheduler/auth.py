@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from services.scheduler.context import db
-from shared import login_throttle
+from shared import actors, login_throttle
 from shared.accounts import authenticate_api_key
 from shared.errors import AuthError
 from shared.models import utcnow
@@ -45,4 +45,4 @@ def require_api_key(view: F) -> F:
 
 def actor() -> str:
     """Who is acting, for the booking's history."""
-    return f"api:{g.api_key.name}"
+    return actors.api_actor(g.api_key.name)

@@ -30,6 +30,9 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(sa_type=String(254), unique=True)
+    # How the booking history names the person ("Ana (reception)"); the server default is for
+    # accounts the code one version back creates (shown as their e-mail's name).
+    name: str = Field(default="", sa_type=String(120), sa_column_kwargs={"server_default": ""})
     password_hash: str = Field(sa_type=String(255))
     role: str = Field(default="receptionist", sa_type=String(16))
     active: bool = True

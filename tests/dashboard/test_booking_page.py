@@ -91,7 +91,7 @@ def test_moving_to_a_free_time_reschedules_and_sends_an_update(reception, db, fa
     assert (last.action, last.actor) == ("moved", f"dashboard:{RECEPTION[0]}")
     page = text(reception.get(f"/booking/{facial}"))
     assert "Moved to Tue 02 Mar 2027 14:00-15:00 with Anna Novak in Room 1" in page
-    assert "Moved</b> by desk@clinic.example" in page
+    assert "Moved</b> by Desk (reception)" in page
     assert "Mon 01 Mar 2027 10:00-11:00</span> → <b>Tue 02 Mar 2027 14:00-15:00" in page
 
 
@@ -214,7 +214,7 @@ def test_a_client_who_did_not_come_can_be_marked_no_show(reception, db, facial, 
     assert response.status_code == 302, text(response)
     assert _row(db, facial).status == "no_show"
     page = text(reception.get(f"/booking/{facial}"))
-    assert "Marked no-show</b> by desk@clinic.example" in page
+    assert "Marked no-show</b> by Desk (reception)" in page
 
 
 @pytest.mark.parametrize(

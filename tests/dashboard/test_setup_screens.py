@@ -49,8 +49,8 @@ FORMS = {
     "/closures/new/": ["room_id", "starts", "ends", "reason"],
     "/clients/new/": ["name", "email", "phone", "notes"],
     "/clients/edit/?id=1": ["name", "email", "phone", "notes"],
-    "/staff/new/": ["email", "role", "password"],
-    "/staff/edit/?id=1": ["role", "active", "password", "unlock"],
+    "/staff/new/": ["email", "name", "role", "password"],
+    "/staff/edit/?id=1": ["name", "role", "active", "password", "unlock"],
     "/settings/": [
         "name",
         "address",

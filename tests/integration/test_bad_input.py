@@ -1312,6 +1312,22 @@ CASES = [
         ),
     ),
     Case(
+        "user name with a line break",
+        InvalidInput,
+        "name",
+        lambda s, i: accounts.create_user(
+            s, email="ana@clinic.example", password="long enough pw", role="admin", name="A\nna"
+        ),
+    ),
+    Case(
+        "user renamed beyond the name's length",
+        InvalidInput,
+        "name",
+        lambda s, i: accounts.update_user(
+            s, i.boss, role="admin", active=True, name="x" * (accounts.NAME_MAX + 1)
+        ),
+    ),
+    Case(
         "an admin takes away their own admin access",
         Conflict,
         "role",

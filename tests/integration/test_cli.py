@@ -128,3 +128,30 @@ def test_a_bad_setting_stops_the_command_with_one_line_naming_it(tmp_path, env, 
     assert done.stderr.startswith(f"configuration error: {variable}: ")
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "clinic.db").exists()
+
+
+def test_user_create_gives_the_account_the_name_the_history_shows(empty_url):
+    assert clinic(empty_url, "db", "upgrade").returncode == 0
+    named = clinic(
+        empty_url,
+        "user",
+        "create",
+        "ana@clinic.example",
+        "--name",
+        "Ana Novak",
+        "--password-stdin",
+        stdin="long enough pw\n",
+    )
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.strip() == "receptionist ana@clinic.example (Ana Novak) created"
+    unnamed = clinic(
+        empty_url,
+        "user",
+        "create",
+        "desk@clinic.example",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="long enough pw\n",
+    )
+    assert unnamed.stdout.strip() == "admin desk@clinic.example (Desk) created"

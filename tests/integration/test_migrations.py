@@ -80,3 +80,23 @@ def test_each_migration_can_be_undone_and_redone_one_step_at_a_time(empty_url):
         migrate.downgrade(empty_url, "-1")
     migrate.upgrade(empty_url)
     assert differences(empty_url) == []
+
+
+def test_accounts_made_before_staff_names_are_named_after_their_email(empty_url):
+    migrate.upgrade(empty_url, "20261203_0011")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO app_user (email, password_hash, role, active, failed_logins, "
+                    "created_at) VALUES ('reception@clinic.example', 'x', 'receptionist', "
+                    "true, 0, CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate.upgrade(empty_url, "20261203_0012")
+        with engine.connect() as conn:
+            names = conn.execute(text("SELECT name FROM app_user")).scalars().all()
+        assert names == ["Reception"]
+    finally:
+        engine.dispose()

@@ -29,6 +29,7 @@ from services.dashboard.views.forms import (
     opts,
 )
 from shared import (
+    actors,
     bookable,
     booking,
     booking_queries,
@@ -320,6 +321,7 @@ class BookingPage(SecureView):
             messages = outbox_queries.booking_messages(s, booking_id)
             therapist_names = {t.id: t.name for t in directory.therapists_by_name(s)}
             places = course_positions(s, [b.course_id] if b.course_id else [])
+            actor_names = actors.actor_names(s, [e.actor for e in b.events])
         return (
             self.render(
                 "dashboard/booking.html",
@@ -335,6 +337,7 @@ class BookingPage(SecureView):
                 therapist_names=therapist_names,
                 messages=messages,
                 events=list(reversed(b.events)),
+                actor_names=actor_names,
                 action_labels=ACTION_LABELS,
                 can_move=allowed.move,
                 can_cancel=allowed.cancel,

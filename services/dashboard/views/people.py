@@ -74,8 +74,12 @@ class ClientView(SearchesClients, ClinicModelView):
         clients.delete_client(session, model.id)
 
 
+NAME_HELP = "as the booking history shows it, e.g. Ana; empty: the e-mail's name"
+
+
 class NewUserForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Name", validators=[Length(max=accounts.NAME_MAX)], description=NAME_HELP)
     role = SelectField("Role", choices=opts((r, r) for r in accounts.ROLES), default="receptionist")
     password = PasswordField(
         "Password",
@@ -85,6 +89,7 @@ class NewUserForm(FlaskForm):
 
 
 class EditUserForm(FlaskForm):
+    name = StringField("Name", validators=[Length(max=accounts.NAME_MAX)], description=NAME_HELP)
     role = SelectField("Role", choices=opts((r, r) for r in accounts.ROLES))
     active = BooleanField("Active (may log in)")
     password = PasswordField(
@@ -101,11 +106,11 @@ class StaffView(ClinicModelView):
         "Who may use this dashboard. Admins manage the clinic's set-up and these accounts; "
         "receptionists manage clients and bookings."
     )
-    column_list = ["email", "role", "active", "created_at"]
-    column_searchable_list = ["email"]
+    column_list = ["name", "email", "role", "active", "created_at"]
+    column_searchable_list = ["name", "email"]
     column_filters = ["active"]
     column_default_sort = "email"
-    column_export_list = ["email", "role", "active", "created_at"]
+    column_export_list = ["name", "email", "role", "active", "created_at"]
 
     def get_create_form(self) -> Any:
         return NewUserForm
@@ -120,6 +125,7 @@ class StaffView(ClinicModelView):
                 email=form.email.data or "",
                 password=form.password.data or "",
                 role=form.role.data,
+                name=form.name.data or "",
             )
         return accounts.update_user(
             session,
@@ -129,8 +135,9 @@ class StaffView(ClinicModelView):
             password=form.password.data or None,
             unlock=bool(form.unlock.data),
             by_user_id=current_user.user_id,
+            name=form.name.data or "",
         )
 
     def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if is_created:
-            flash(f"{model.email} can now log in as {model.role}.", "success")
+            flash(f"{model.name} ({model.email}) can now log in as {model.role}.", "success")
