@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, or_, select
 
-from shared import clinic_time, explanations, offers
+from shared import clinic_time, explanations, offers, rebook
 from shared.calendar_data import MAX_BOOKING_SPAN
 from shared.course_queries import course_positions
 from shared.models import (
@@ -53,6 +53,8 @@ class DayData:
     last_day: date | None = None  # a range's last day (a week); None for one day
     # Held times that are waiting-list offers: "offered to Eva H. until 14:30", by booking id.
     offered: dict[int, str] = field(default_factory=dict)
+    # Booked sessions whose therapist is away then ("to rebook"): `rebook.hit_by_time_off`.
+    away: frozenset[int] = frozenset()
 
     @property
     def days(self) -> list[date]:
@@ -82,8 +84,8 @@ def load_days(
     statements; raises nothing."""
     lo = clinic_time.day_bounds(first, tz)[0]
     hi = clinic_time.day_bounds(last, tz)[1]
-    bookings = session.exec(
-        select(Booking)
+    rows = session.exec(
+        select(Booking, rebook.hit_by_time_off())
         .where(
             col(Booking.blocked_start) >= lo - MAX_BOOKING_SPAN,
             col(Booking.blocked_start) < hi,
@@ -97,6 +99,8 @@ def load_days(
         )
         .order_by(col(Booking.start_at))
     ).all()
+    bookings = [b for b, _ in rows]
+    away = frozenset(pk(b.id) for b, hit in rows if hit)
     shown = _shown(bookings, show_cancelled)
     used_t = {b.therapist_id for b in shown} or {0}
     used_r = {b.room_id for b in shown} or {0}
@@ -148,6 +152,7 @@ def load_days(
         places,
         last_day=None if last == first else last,
         offered=offered,
+        away=away,
     )
 
 

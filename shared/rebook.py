@@ -8,11 +8,12 @@ it moves the session (through `shared.booking.reschedule`, like any move).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import ColumnElement, and_, exists
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from shared import booking_queries
@@ -31,11 +32,21 @@ class ToRebook:
     alternatives: list[Alternative]
 
 
-def is_hit(b: Booking, offs: Iterable[TimeOff]) -> bool:
-    """Whether a booked session falls in its therapist's time off (pure: for the day view)."""
-    return b.status == BookingStatus.BOOKED.value and any(
-        o.therapist_id == b.therapist_id and o.start_at < b.end_at and o.end_at > b.start_at
-        for o in offs
+def _in_its_time_off(off: Any = TimeOff) -> ColumnElement[bool]:
+    return and_(
+        off.therapist_id == col(Booking.therapist_id),
+        off.start_at < col(Booking.end_at),
+        off.end_at > col(Booking.start_at),
+    )
+
+
+def hit_by_time_off() -> ColumnElement[bool]:
+    """SQL over a Booking row: a booked session that falls in its therapist's time off. The
+    rule's one statement: the "to rebook" list selects by it, and the day view marks by it
+    (`shared.day_data`, in its bookings' statement), so the two never disagree."""
+    return and_(
+        col(Booking.status) == BookingStatus.BOOKED.value,
+        exists().where(_in_its_time_off(aliased(TimeOff))),  # its own, whatever the query joins
     )
 
 
@@ -43,15 +54,8 @@ def to_rebook(session: Session, *, now: datetime) -> list[ToRebook]:
     """Booked sessions still to come whose therapist is away then, soonest first."""
     query = (
         select(Booking, TimeOff)
-        .join(
-            TimeOff,
-            and_(
-                col(TimeOff.therapist_id) == col(Booking.therapist_id),
-                col(TimeOff.start_at) < col(Booking.end_at),
-                col(TimeOff.end_at) > col(Booking.start_at),
-            ),
-        )
-        .where(col(Booking.status) == BookingStatus.BOOKED.value, col(Booking.start_at) > now)
+        .join(TimeOff, _in_its_time_off())  # which time off: the list names it
+        .where(hit_by_time_off(), col(Booking.start_at) > now)
         .options(*booking_queries.RELATIONS)
         .order_by(col(Booking.start_at), col(Booking.id), col(TimeOff.start_at))
     )

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from math import ceil, floor
 from zoneinfo import ZoneInfo
 
-from shared import clinic_time, lifecycle, rebook
+from shared import clinic_time, lifecycle
 from shared.day_data import DayData
 from shared.intervals import Interval, clip, merge, subtract
 from shared.models import Booking, BookingStatus
@@ -164,12 +164,10 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
                     _block(b, b.room.name if b.room else "", data.course_places, now)
                 )
 
-    by_id = {b.id: b for b in shown}
     for column in columns:
         for block in column.blocks:
             block.offered = data.offered.get(block.booking_id, "")
-            hit = by_id[block.booking_id]
-            block.away = rebook.is_hit(hit, data.time_off.get(hit.therapist_id, ()))
+            block.away = block.booking_id in data.away
     plan = DayPlan(day=day, mode=mode, tz=tz, columns=columns)
     cancelled = sum(1 for b in data.bookings if b.status == BookingStatus.CANCELLED.value)
     plan.counts = {"sessions": len(data.bookings) - cancelled, "cancelled": cancelled}

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from shared import booking, booking_queries, catalog, day_data, directory, outbox_queries
+from shared import booking, booking_queries, catalog, day_data, directory, outbox_queries, rebook
 from shared.models import MessageStatus
 from tests.factories import MONDAY, NOW, TZ, local
 
@@ -155,3 +155,22 @@ def test_a_day_holds_the_time_off_and_closures_that_touch_it(db, clinic):
     assert [o.start_at for o in data.time_off[clinic.anna.id]] == [local(MONDAY, "12:00")]
     assert len(data.closures) == len(tuesday.closures) == 1
     assert tuesday.time_off[clinic.anna.id] == []
+
+
+def test_the_day_view_marks_as_away_exactly_the_sessions_the_rebook_list_holds(db, clinic, booker):
+    inside = booker("10:00")  # Anna, 10:00-11:00: her time off 10:30-12:00 hits it
+    booker("12:00")  # starts as her time off ends: not hit
+    booker("09:00", treatment=clinic.consult, therapist_id=clinic.boris.id)  # Boris works
+    gone = booker("14:00")
+    with db.transaction() as s:
+        catalog.add_time_off(
+            s, therapist_id=clinic.anna.id, start=local(MONDAY, "10:30"), end=local(MONDAY, "12:00")
+        )
+        catalog.add_time_off(
+            s, therapist_id=clinic.anna.id, start=local(MONDAY, "14:00"), end=local(MONDAY, "15:00")
+        )
+        booking.cancel(s, gone.id, actor="t", now=NOW)  # cancelled: nothing to rebook
+    with db.read() as s:
+        marked = day_data.load_day(s, day=MONDAY, tz=TZ, show_cancelled=True).away
+        listed = {r.booking.id for r in rebook.to_rebook(s, now=NOW)}
+    assert marked == listed == {inside.id}
