@@ -33,7 +33,7 @@ from shared.errors import (
 )
 from shared.models import Booking, BookingStatus, MessageKind, OutboxMessage
 from shared.models.types import pk
-from shared.placement import PlacementRequest, place
+from shared.placement import PlacementRequest, lock_email, place
 
 HOLD_SOURCES = ("online", "waitlist")
 MAX_OPEN_HOLDS = 3  # unconfirmed holds one e-mail address may have at once
@@ -154,7 +154,9 @@ def request_online(
     note = validation.text(note or "", "note", max_len=2000, required=False)
     if consent is not True:
         raise InvalidInput("please agree to the privacy notice to book", field="consent")
-    # The refusals first, each before anything is written.
+    # The refusals first, each before anything is written; the address's holds are counted
+    # and added to under its lock, so requests racing with it cannot pass the count together.
+    lock_email(session, email_address)
     known = client_by_email(session, email_address)
     if known is not None and open_holds(session, pk(known.id), now=now) >= MAX_OPEN_HOLDS:
         raise TooManyHolds(

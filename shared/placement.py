@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -550,8 +550,9 @@ def _blocked_start(row: BusyRow) -> datetime:
 
 # -- locks -----------------------------------------------------------------------------------
 
-# Advisory lock classes (PostgreSQL's two-key form): one per kind of thing a booking takes.
-_CLIENT, _THERAPIST, _ROOM = 7101, 7102, 7103
+# Advisory lock classes (PostgreSQL's two-key form): one per kind of thing a booking takes,
+# and one for an e-mail address whose unconfirmed holds are counted (`lock_email`).
+_CLIENT, _THERAPIST, _ROOM, _EMAIL = 7101, 7102, 7103, 7104
 # Taken in one statement, in one global order (kind, id), so two writers never wait for
 # each other; the subquery's ORDER BY fixes the order the locks are taken in.
 _LOCK = text(
@@ -559,6 +560,8 @@ _LOCK = text(
     "(SELECT * FROM unnest(CAST(:kinds AS integer[]), CAST(:ids AS integer[])) AS k(kind, id) "
     "ORDER BY 1, 2) AS k"
 )
+# An address has no id: its hash names the lock (a collision only makes two addresses queue).
+_LOCK_EMAIL = text("SELECT pg_advisory_xact_lock(:kind, hashtext(:address))")
 # PostgreSQL's "deadlock detected" and "could not serialize": two transactions wanted the same
 # rows at once and the database chose this one to give way.
 LOST_RACE_STATES = {"40P01", "40001"}
@@ -596,10 +599,20 @@ def _lock(
     )
     if not keys:
         return
+    _take(session, _LOCK, {"kinds": [k for k, _ in keys], "ids": [i for _, i in keys]})
+
+
+def lock_email(session: Session, address: str) -> None:
+    """Hold an e-mail address until the transaction ends, so that counting what it already
+    has and adding to it are one step for writers racing with the same address (taken before
+    any placement lock, so it never waits inside one). SQLite's write lock already does it."""
+    if session.get_bind().dialect.name == "postgresql":
+        _take(session, _LOCK_EMAIL, {"kind": _EMAIL, "address": address.lower()})
+
+
+def _take(session: Session, statement: TextClause, params: dict[str, object]) -> None:
     try:
-        session.connection().execute(
-            _LOCK, {"kinds": [k for k, _ in keys], "ids": [i for _, i in keys]}
-        )
+        session.connection().execute(statement, params)
     except DBAPIError as exc:
         refusal = lost_race(exc)
         if refusal is not None:

@@ -1,12 +1,13 @@
 """Holds against real gunicorn workers on SQLite and PostgreSQL: the booking page and the
 receptionist's API racing for one time leave one session, a held time is refused to the API
-with the hold named, and a confirmation link pressed many times at once books once."""
+with the hold named, a confirmation link pressed many times at once books once, and one
+e-mail address asking for many times at once gets at most three holds."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from sqlmodel import col, select
 from shared import catalog, holds
 from shared.accounts import create_api_key
 from shared.models import Booking, BookingEvent, MessageKind, OutboxMessage, TreatmentType
-from tests.e2e.processes import gunicorn
+from tests.e2e.processes import gunicorn, service_env
 from tests.factories import MONDAY, local, make_clinic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("gunicorn")]
@@ -102,6 +103,50 @@ def test_the_page_and_the_api_racing_for_one_time_leave_one_session_and_name_the
         assert refused_api and all("held" in text for text in refused_api)
     else:
         assert winner.status == "booked"
+
+
+def test_one_address_asking_for_many_times_at_once_gets_three_holds_and_the_rest_429(
+    database_url, db, online
+):
+    """From as many network addresses (a proxy in front names each), so that only the
+    e-mail address's limit can refuse them."""
+    clinic, _ = online
+    starts = [
+        local(MONDAY + timedelta(days=day), at).isoformat()
+        for day in range(EACH // 2)
+        for at in ("09:15", "13:00")
+    ]
+    barrier = threading.Barrier(EACH)
+
+    def ask(i: int) -> tuple[int, str]:
+        with requests.Session() as http:
+            http.get(f"{base}/healthz", timeout=10)
+            barrier.wait()
+            answer = http.post(
+                f"{base}/book/details",
+                params={"treatment": clinic.facial.id, "therapist": "any", "start": starts[i]},
+                data={"name": "Nina Kos", "email": "nina@example.com", "consent": "yes"},
+                headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+                allow_redirects=False,
+                timeout=60,
+            )
+        return answer.status_code, answer.text
+
+    env = service_env(database_url, TRUSTED_PROXY_HOPS="1")
+    with (
+        gunicorn("services.scheduler:create_app()", database_url, workers=4, env=env) as base,
+        ThreadPoolExecutor(EACH) as pool,
+    ):
+        answers = list(pool.map(ask, range(EACH)))
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [303] * holds.MAX_OPEN_HOLDS + [429] * (EACH - holds.MAX_OPEN_HOLDS)
+    refused = [text for status, text in answers if status == 429]
+    assert all("already 3 appointments waiting for confirmation" in t for t in refused)
+    with db.read() as session:
+        held = session.exec(select(Booking).where(col(Booking.status) == "held")).all()
+    assert len(held) == holds.MAX_OPEN_HOLDS
+    assert len({b.client_id for b in held}) == 1
 
 
 def test_a_receptionist_booking_a_held_time_through_the_api_hears_whose_hold_it_is(
