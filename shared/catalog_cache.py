@@ -26,7 +26,8 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.pool import Pool
 from sqlmodel import Session, col
 
-from shared import clinic_time
+from shared import clinic_locale, clinic_time
+from shared.clinic_locale import Locale
 from shared.errors import InactiveResource, NotFound
 from shared.models import (
     CatalogVersion,
@@ -114,6 +115,7 @@ class CatalogSnapshot:
     hold_minutes: int = 15  # how long a page's hold waits for the client's confirmation
     offer_hours: int = 2  # how long a waiting-list offer stays open
     brand_colour: str = "#3d6b5a"  # the client pages' colour (shared.clinic_colours)
+    locale: Locale = clinic_locale.FALLBACK  # how the clinic writes dates and times
 
     @property
     def therapist_ids(self) -> frozenset[int]:
@@ -187,6 +189,7 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
             col(Clinic.phone),
             col(Clinic.address),
             col(Clinic.brand_colour),
+            col(Clinic.locale),
         ).where(col(Clinic.id) == 1)
     ).first()
     if clinic is None:
@@ -279,6 +282,7 @@ def load_snapshot(conn: Connection, version: int | None) -> CatalogSnapshot:
         hold_minutes=clinic.hold_minutes,
         offer_hours=clinic.offer_hours,
         brand_colour=clinic.brand_colour,
+        locale=clinic_locale.locale_of(clinic.locale, clinic.timezone),
     )
 
 

@@ -29,6 +29,14 @@ class Locale:
     def day_and_clock(self, value: datetime) -> str:
         return f"{self.day(value)} {self.clock(value)}"
 
+    def short_day(self, value: date) -> str:
+        """The weekday and the day without its year, for a day near the one shown:
+        'Fri 04.12.', 'Fri 04/12', 'Fri 12/04' (en-US), 'Fri 12-04' (ISO)."""
+        pattern = self.date_pattern.replace("%Y", "")
+        if pattern.startswith("."):  # yyyy.mm.dd: mm.dd.
+            pattern = pattern[1:] + "."
+        return f"{value:%a} {value.strftime(pattern.strip('/-'))}"
+
 
 _DOTTED = ("%d.%m.%Y", "dd.mm.yyyy")
 _SLASHED = ("%d/%m/%Y", "dd/mm/yyyy")

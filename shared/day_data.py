@@ -17,8 +17,9 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, or_, select
 
-from shared import clinic_time, explanations, offers, rebook
+from shared import clinic_locale, clinic_time, explanations, offers, rebook
 from shared.calendar_data import MAX_BOOKING_SPAN
+from shared.clinic_locale import Locale
 from shared.course_queries import course_positions
 from shared.models import (
     Booking,
@@ -71,14 +72,29 @@ def _shown(bookings: Sequence[Booking], show_cancelled: bool) -> list[Booking]:
     return [b for b in bookings if show_cancelled or b.status != BookingStatus.CANCELLED.value]
 
 
-def load_day(session: Session, *, day: date, tz: ZoneInfo, show_cancelled: bool) -> DayData:
-    """Everything the day view needs for the clinic's local `day`; raises nothing (an empty
-    clinic has an empty day)."""
-    return load_days(session, first=day, last=day, tz=tz, show_cancelled=show_cancelled)
+def load_day(
+    session: Session,
+    *,
+    day: date,
+    tz: ZoneInfo,
+    show_cancelled: bool,
+    locale: Locale = clinic_locale.FALLBACK,
+) -> DayData:
+    """Everything the day view needs for the clinic's local `day`, its labels written in
+    `locale`; raises nothing (an empty clinic has an empty day)."""
+    return load_days(
+        session, first=day, last=day, tz=tz, show_cancelled=show_cancelled, locale=locale
+    )
 
 
 def load_days(
-    session: Session, *, first: date, last: date, tz: ZoneInfo, show_cancelled: bool
+    session: Session,
+    *,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    show_cancelled: bool,
+    locale: Locale = clinic_locale.FALLBACK,
 ) -> DayData:
     """The same for local days `first`..`last` (a week view), in the same number of
     statements; raises nothing."""
@@ -133,12 +149,14 @@ def load_days(
     ).all()
     courses = {b.course_id for b in shown if b.course_id is not None}
     places = course_positions(session, courses)
-    held = [
-        pk(b.id) for b in shown if b.status == BookingStatus.HELD.value and b.source == "waitlist"
-    ]
+    held = {
+        pk(b.id): clinic_time.local_date(b.start_at, tz)
+        for b in shown
+        if b.status == BookingStatus.HELD.value and b.source == "waitlist"
+    }
     offered = {
-        booking_id: explanations.offered_to(name, until, tz)
-        for booking_id, (name, until) in offers.offers_of(session, held).items()
+        booking_id: explanations.offered_to(name, until, tz, locale=locale, day=held[booking_id])
+        for booking_id, (name, until) in offers.offers_of(session, list(held)).items()
     }
     return DayData(
         first,

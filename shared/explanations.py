@@ -9,12 +9,13 @@ refusal costs no extra statement; only a room's missing features are read, by na
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from shared import clinic_time
+from shared.clinic_locale import Locale
 from shared.errors import (
     BookingConflict,
     ClientBusy,
@@ -156,29 +157,41 @@ HOLD_ORIGINS = {
 }
 
 
-def hold(session: Session, booking_id: int, tz: ZoneInfo) -> str:
+def hold(session: Session, booking_id: int, tz: ZoneInfo, locale: Locale) -> str:
     """What a hold in the way is, e.g. 'booked online by Eva H., awaiting her confirmation
     until 14:30' (read only when a refusal names one)."""
     row = session.exec(
-        select(Booking.source, Booking.hold_expires_at, Client.name)
+        select(Booking.source, Booking.hold_expires_at, Booking.start_at, Client.name)
         .join(Client, col(Client.id) == col(Booking.client_id))
         .where(Booking.id == booking_id)
     ).first()
     if row is None:  # pragma: no cover - the engine read it a moment ago
         return "awaiting confirmation"
-    source, until, name = row
-    when = f" until {clinic_time.fmt_local(until, tz)}" if until is not None else ""
+    source, until, start, name = row
+    day = clinic_time.local_date(start, tz)
     if source == "waitlist":
-        return offered_to(name, until, tz)
+        return offered_to(name, until, tz, locale=locale, day=day)
     origin = HOLD_ORIGINS.get(source, "on hold")
+    when = f" until {lapses(until, tz, locale, day)}" if until is not None else ""
     return f"{origin} for {short_name(name)}, awaiting confirmation{when}"
 
 
-def offered_to(name: str, until: datetime | None, tz: ZoneInfo) -> str:
-    """A waiting-list offer in the way, as the day view and a refusal both say it:
-    'offered to Eva H. until 14:30'."""
-    when = f" until {clinic_time.fmt_local(until, tz)}" if until is not None else ""
+def offered_to(
+    name: str, until: datetime | None, tz: ZoneInfo, *, locale: Locale, day: date
+) -> str:
+    """A waiting-list offer in the way of a session on `day`, as the day view and a refusal
+    both say it: 'offered to Eva H. until 14:30', or 'until Fri 04.12. 14:30' when the offer
+    lapses on another day than the session's."""
+    when = f" until {lapses(until, tz, locale, day)}" if until is not None else ""
     return f"offered to {short_name(name)}{when}"
+
+
+def lapses(until: datetime, tz: ZoneInfo, locale: Locale, day: date) -> str:
+    """When a hold lapses, at the clinic: its time alone on `day`, else with its day too."""
+    local = until.astimezone(tz)
+    if local.date() == day:
+        return locale.clock(local)
+    return f"{locale.short_day(local.date())} {locale.clock(local)}"
 
 
 def short_name(name: str) -> str:

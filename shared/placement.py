@@ -521,7 +521,9 @@ class Placer:
             times = (first.session_start, first.session_end)
             treatment = self.catalog.offers[first.treatment_type_id].name
             if first.status == BookingStatus.HELD.value:
-                hold = explanations.hold(self.session, first.booking_id, self.tz)
+                hold = explanations.hold(
+                    self.session, first.booking_id, self.tz, self.catalog.locale
+                )
         return explanations.busy(
             error,
             holder.name if holder is not None else "",

@@ -10,7 +10,7 @@ import pytest
 
 from shared import offers
 from tests.dashboard.conftest import text
-from tests.factories import MONDAY, NOW
+from tests.factories import MONDAY, NOW, local
 from tests.integration.conftest import snapshot
 from tests.waiting import fill_monday, free_one, join_three
 
@@ -90,6 +90,20 @@ def test_a_therapist_who_does_not_give_the_treatment_is_refused_by_name(receptio
     assert "Boris Li does not give Facial rejuvenation" in text(answer)
 
 
+def test_an_offer_lapsing_on_the_day_shown_says_the_time_alone_in_the_day_view(
+    reception, db, clinic
+):
+    monday = fill_monday(db, clinic)
+    join_three(db, clinic)
+    free_one(db, monday)
+    early = local(MONDAY, "06:00")  # offered at 06:00, open 2 h: lapses on the day shown
+    with db.transaction() as session:
+        offers.match(session, now=early)
+    day = text(reception.get(f"/?date={MONDAY.isoformat()}"))
+    assert "offered to Mia K. until 08:00" in day
+    assert "offered to Mia K. until Mon" not in day
+
+
 def test_an_offered_time_shows_in_the_day_view_and_the_list_with_to_whom_and_until_when(
     reception, db, clinic
 ):
@@ -99,7 +113,7 @@ def test_an_offered_time_shows_in_the_day_view_and_the_list_with_to_whom_and_unt
     with db.transaction() as session:
         offers.match(session, now=NOW)
     day = text(reception.get(f"/?date={MONDAY.isoformat()}"))
-    assert "offered to Mia K. until 12:00" in day
+    assert "offered to Mia K. until Sat 20.02. 12:00" in day  # lapses before Monday
     listed = text(reception.get("/waitlist/"))
     assert 'data-offer="open"' in listed
     assert "Mon 01 Mar 2027, 10:30 · open until 12:00" in listed

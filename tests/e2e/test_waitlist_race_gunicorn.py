@@ -73,7 +73,8 @@ def test_the_receptionist_booking_an_offered_time_hears_to_whom_and_until_when(
 ):
     clinic, key, entries, start = waiting
     (made,) = _round(db).offered
-    until = clinic_time.hm(made.expires_at, TZ)
+    lapses = made.expires_at.astimezone(TZ)  # today, the offered time weeks ahead
+    until = f"{lapses:%a %d.%m.} {clinic_time.hm(made.expires_at, TZ)}"
     with gunicorn("services.scheduler:create_app()", database_url, workers=2) as base:
         answer = _book(base, key, clinic, start, 0)
     assert answer.status_code == 409

@@ -166,7 +166,8 @@ def test_the_receptionist_booking_an_offered_time_hears_to_whom_and_until_when(
             actor="reception",
             now=NOW,
         )
-    assert "offered to Mia K. until 12:00" in refused.value.message  # 2 h from 10:00
+    # 2 h from Saturday 10:00, for a time on Monday: the day is named
+    assert "offered to Mia K. until Sat 20.02. 12:00" in refused.value.message
 
 
 def test_removing_an_entry_withdraws_its_offer_and_frees_the_time_for_the_next(

@@ -59,7 +59,12 @@ class DayView(Secured, AdminIndexView):
         with context.db().read() as s:
             marker = day_data.change_marker(s)  # first: a write after it shows at the next poll
             data = day_data.load_days(
-                s, first=first, last=first + timedelta(days=6), tz=tz, show_cancelled=show_cancelled
+                s,
+                first=first,
+                last=first + timedelta(days=6),
+                tz=tz,
+                show_cancelled=show_cancelled,
+                locale=context.locale(),
             )
         plan = weekplan.build_week(data, mode=mode, tz=tz, now=context.now())
 
@@ -91,7 +96,9 @@ class DayView(Secured, AdminIndexView):
         tz = context.tz()
         with context.db().read() as s:
             marker = day_data.change_marker(s)  # first: a write after it shows at the next poll
-            data = day_data.load_day(s, day=day, tz=tz, show_cancelled=show_cancelled)
+            data = day_data.load_day(
+                s, day=day, tz=tz, show_cancelled=show_cancelled, locale=context.locale()
+            )
         plan = dayplan.build_day(data, mode=mode, tz=tz, now=context.now())
 
         def link(**changes: object) -> str:
