@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from shared import clinic_time, lifecycle, outbox, validation
 from shared.catalog_cache import catalog_snapshot, peek
 from shared.clients import get_client
-from shared.db import append_rows
+from shared.db import append_rows, insert_family
 from shared.directory import get_clinic
 from shared.errors import (
     BookingConflict,
@@ -33,7 +36,14 @@ from shared.errors import (
     TherapistBusy,
 )
 from shared.metrics import booking_changed
-from shared.models import Booking, BookingEvent, BookingStatus, MessageKind
+from shared.models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    MessageKind,
+    OutboxMessage,
+    Therapist,
+)
 from shared.models.types import pk, utcnow
 from shared.placement import Placement, PlacementRequest, lost_race, place
 
@@ -114,8 +124,9 @@ def write_booking(
     course_id: int | None = None,
     invite_client: bool = True,
 ) -> Booking:
-    """Insert a placed session with its history and invitation. Raises InvalidInput (notes)
-    and BookingConflict (the database's guards, when a racing writer won).
+    """Insert a placed session with its history and invitation (one statement on PostgreSQL,
+    see `insert_family`). Raises InvalidInput (notes) and BookingConflict (the database's
+    guards, when a racing writer won).
 
     A course's session names its course and leaves the client's invitation to the course's
     one message (`invite_client=False`); reminders and therapists' invitations stay per session.
@@ -137,11 +148,22 @@ def write_booking(
         updated_at=now,
         course_id=course_id,
     )
+    # The messages read these; the client is in the session already (the caller found them).
+    booking.client = get_client(session, client_id)
+    if settings.invite_therapists:
+        booking.therapist = session.get(Therapist, placed.therapist.id)
+    history = {"at": now, "actor": actor, "action": "booked", "changes": _where(placed)}
+    messages = outbox.invitations(booking, settings, to_client=invite_client)
+    with _guarded():
+        booking.id = insert_family(
+            session,
+            Booking,
+            booking.model_dump(exclude={"id"}),
+            [(BookingEvent, "booking_id", [history]), (OutboxMessage, "booking_id", messages)],
+        )
+    make_transient_to_detached(booking)  # as if loaded: later changes flush as updates
     session.add(booking)
-    _flush(session)
-    _record(session, booking, actor, "booked", _where(placed), now)
-    outbox.enqueue(session, booking, MessageKind.INVITE, settings, to_client=invite_client)
-    _flush(session)
+    booking_changed(session, "booked")
     return booking
 
 
@@ -432,8 +454,15 @@ _GUARD_ERRORS: dict[str, tuple[type[BookingConflict], str, str]] = {
 
 def _flush(session: Session) -> None:
     """Flush, turning the database's overlap guards into the same typed conflicts."""
-    try:
+    with _guarded():
         session.flush()
+
+
+@contextmanager
+def _guarded() -> Iterator[None]:
+    """The database's overlap guards and lost races, as the typed conflicts they mean."""
+    try:
+        yield
     except IntegrityError as exc:
         text = str(exc.orig)
         for guard, (error, field, message) in _GUARD_ERRORS.items():

@@ -58,21 +58,46 @@ def enqueue(
     the booking as it is when it sends).
     """
     assert booking.id is not None, "flush the booking before queueing its messages"
+    told = [] if kind == MessageKind.INVITE else _told_therapists(session, booking)
+    rows = _messages(booking, kind, clinic, to_client=to_client, told=told)
+    reminder = _schedule_reminder(session, booking, kind, clinic)
+    new = [{**row, "booking_id": pk(booking.id)} for row in rows + ([reminder] if reminder else [])]
+    append_rows(session, OutboxMessage, new)
+
+
+def invitations(
+    booking: Booking, clinic: MessageSettings, *, to_client: bool = True
+) -> list[dict[str, Any]]:
+    """The messages a new booking queues (its invitations and its reminder), as rows without
+    the booking's id: `shared.booking.write_booking` inserts them in the booking's own INSERT.
+    `booking.client` (and `booking.therapist` where therapists are invited) must be set."""
+    rows = _messages(booking, MessageKind.INVITE, clinic, to_client=to_client, told=[])
+    reminder = _new_reminder(booking, clinic)
+    return rows + ([reminder] if reminder else [])
+
+
+def _messages(
+    booking: Booking,
+    kind: MessageKind,
+    clinic: MessageSettings,
+    *,
+    to_client: bool,
+    told: Sequence[str],
+) -> list[dict[str, Any]]:
+    """The calendar messages for `kind`, given the therapists `told` of this booking before."""
     messages = [
         (role, address, kind)
         for role, address in _recipients(booking, clinic)
         if to_client or role != "client"
     ]
-    if kind != MessageKind.INVITE:
-        addressed = {address for _, address, _ in messages}
-        assigned = booking.therapist.email if booking.therapist is not None else None
-        for address in _told_therapists(session, booking):
-            if address not in addressed:
-                still_on = address == assigned
-                messages.append(("therapist", address, kind if still_on else MessageKind.CANCEL))
-    new = [
+    addressed = {address for _, address, _ in messages}
+    assigned = booking.therapist.email if booking.therapist is not None else None
+    for address in told:
+        if address not in addressed:
+            still_on = address == assigned
+            messages.append(("therapist", address, kind if still_on else MessageKind.CANCEL))
+    return [
         {
-            "booking_id": pk(booking.id),
             "kind": message_kind.value,
             "recipient": address,
             "recipient_role": role,
@@ -80,8 +105,6 @@ def enqueue(
         }
         for role, address, message_kind in messages
     ]
-    reminder = _schedule_reminder(session, booking, kind, clinic)
-    append_rows(session, OutboxMessage, new + ([reminder] if reminder else []))
 
 
 def _told_therapists(session: Session, booking: Booking) -> list[str]:
@@ -103,38 +126,47 @@ def _schedule_reminder(
 ) -> dict[str, Any] | None:
     """Moves or skips the pending reminder; a new one to queue, if the booking needs one."""
     if kind == MessageKind.INVITE:  # a new booking: no reminder yet
-        pending: Sequence[OutboxMessage] = []
-    else:
-        pending = _pending_reminders(session, booking)
+        return _new_reminder(booking, clinic)
+    pending = _pending_reminders(session, booking)
     if kind == MessageKind.CANCEL:
         for msg in pending:
             msg.status = MessageStatus.SKIPPED.value
             msg.last_error = "booking cancelled"
         return None
-    due: datetime = booking.start_at - timedelta(hours=clinic.reminder_hours_before)
-    # Booked or moved at short notice: the invitation or update itself is the reminder.
-    too_late = clinic.reminder_hours_before <= 0 or due <= booking.updated_at
-    email = booking.client.email if booking.client is not None else None
+    due = _reminder_due(booking, clinic)
     if pending:
         for msg in pending:
-            if too_late or not email:
+            if due is None:
                 msg.status = MessageStatus.SKIPPED.value
                 msg.last_error = "moved to short notice: the update is the reminder"
             else:
-                msg.next_attempt_at = due
+                msg.next_attempt_at, msg.recipient = due
                 msg.booking_sequence = booking.sequence
-                msg.recipient = email
         return None
-    if too_late or not email:
+    return _new_reminder(booking, clinic)
+
+
+def _new_reminder(booking: Booking, clinic: MessageSettings) -> dict[str, Any] | None:
+    """The reminder a booking with none pending needs, without the booking's id, if any."""
+    due = _reminder_due(booking, clinic)
+    if due is None:
         return None
     return {
-        "booking_id": pk(booking.id),
         "kind": MessageKind.REMINDER.value,
-        "recipient": email,
+        "recipient": due[1],
         "recipient_role": "client",
         "booking_sequence": booking.sequence,
-        "next_attempt_at": due,
+        "next_attempt_at": due[0],
     }
+
+
+def _reminder_due(booking: Booking, clinic: MessageSettings) -> tuple[datetime, str] | None:
+    """When the booking's reminder goes out and to whom, or None when it needs none: booked
+    or moved at short notice (the invitation or update itself is the reminder), or no e-mail."""
+    due: datetime = booking.start_at - timedelta(hours=clinic.reminder_hours_before)
+    too_late = clinic.reminder_hours_before <= 0 or due <= booking.updated_at
+    email = booking.client.email if booking.client is not None else None
+    return None if too_late or not email else (due, email)
 
 
 def _pending_reminders(session: Session, booking: Booking) -> Sequence[OutboxMessage]:
