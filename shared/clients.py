@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from shared import clinic_locale, search_text, validation
+from shared.db import as_loaded
 from shared.errors import Conflict, DuplicateName, InvalidInput, NotFound
 from shared.explanations import counted
 from shared.models import Booking, Client, Clinic
@@ -53,7 +54,8 @@ _BY_ADDRESS = select(Client).where(col(Client.email) == bindparam("email"))  # b
 def _register_statement(insert: Any) -> Any:
     """INSERT a client, or on a known address return the row as it is, adding a phone
     number it lacked: one statement either way, built once per dialect."""
-    statement = insert(Client).values(
+    table = Client.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(
         name=bindparam("name"),
         email=bindparam("email"),
         phone=bindparam("phone"),
@@ -62,12 +64,12 @@ def _register_statement(insert: Any) -> Any:
         search_key=bindparam("search_key"),
         phone_digits=bindparam("phone_digits"),
     )
-    lacks_phone = col(Client.phone) == ""
-    keep_or_fill = case((lacks_phone, statement.excluded.phone), else_=Client.phone)
-    digits = case((lacks_phone, statement.excluded.phone_digits), else_=Client.phone_digits)
+    lacks_phone = table.c.phone == ""
+    keep_or_fill = case((lacks_phone, statement.excluded.phone), else_=table.c.phone)
+    digits = case((lacks_phone, statement.excluded.phone_digits), else_=table.c.phone_digits)
     return statement.on_conflict_do_update(
         index_elements=["email"], set_={"phone": keep_or_fill, "phone_digits": digits}
-    ).returning(Client)
+    ).returning(*table.c)
 
 
 _REGISTER = {
@@ -100,7 +102,8 @@ def find_or_create_client(
         "search_key": search_text.search_key(name, address),
         "phone_digits": search_text.digits(phone),
     }
-    return session.scalars(statement, params, execution_options={"populate_existing": True}).one()
+    row = session.connection().execute(statement, params).one()  # Core: no ORM bulk machinery
+    return as_loaded(session, Client, row._asdict())
 
 
 def update_client(

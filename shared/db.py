@@ -13,17 +13,20 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select, bindparam, create_engine, event, insert, select, union_all
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
 from shared.config import sqlalchemy_url
 from shared.errors import DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+M = TypeVar("M", bound=SQLModel)
 # SQLite's operational errors that mean "not now" rather than a bug in a statement.
 _SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "no space")
 
@@ -138,6 +141,21 @@ def append_rows(session: Session, model: type[SQLModel], rows: Sequence[Mapping[
         return
     table = model.__table__  # type: ignore[attr-defined]
     session.connection().execute(insert(table), [_filled(model, row) for row in rows])
+
+
+def as_loaded(session: Session, model: type[M], row: Mapping[str, Any]) -> M:
+    """A row that a Core statement returned, as the session's object for it: the one already
+    in the session, refreshed (as `populate_existing` would), or a new one as if loaded, so
+    that later changes flush as updates and lookups by key cost no statement."""
+    found = session.identity_map.get(session.identity_key(model, row["id"]))
+    if found is None:
+        obj = model(**row)
+        make_transient_to_detached(obj)
+        session.add(obj)
+        return obj
+    for name, value in row.items():
+        set_committed_value(found, name, value)
+    return found
 
 
 # (parent model, its id column's name in the children) and each child model with its row count.
