@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, bindparam, create_engine, event, insert, select, union_all
+from sqlalchemy import Engine, Select, bindparam, create_engine, event, func, insert, select, true
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -158,8 +159,8 @@ def as_loaded(session: Session, model: type[M], row: Mapping[str, Any]) -> M:
     return found
 
 
-# (parent model, its id column's name in the children) and each child model with its row count.
-_Family = tuple[type[SQLModel], tuple[tuple[type[SQLModel], str, int], ...]]
+# A parent model and each child model with the column that holds the parent's id.
+_Family = tuple[type[SQLModel], tuple[tuple[type[SQLModel], str], ...]]
 
 
 def insert_family(
@@ -177,7 +178,6 @@ def insert_family(
     kids = [
         (child, key, [_filled(child, r, without=key) for r in rows])
         for child, key, rows in children
-        if rows
     ]
     conn = session.connection()
     if conn.dialect.name != "postgresql":
@@ -187,16 +187,17 @@ def insert_family(
             append_rows(session, child, [{**r, key: new_id} for r in rows])
         return new_id
     params = {f"p_{name}": value for name, value in parent.items()}
-    for i, (_, _, rows) in enumerate(kids):
-        for j, r in enumerate(rows):
-            params.update({f"c{i}_{j}_{name}": value for name, value in r.items()})
-    shape = (model, tuple((child, key, len(rows)) for child, key, rows in kids))
+    for i, (child, key, rows) in enumerate(kids):  # a column's values as one array each
+        params.update({f"c{i}_{name}": [r[name] for r in rows] for name in _columns(child, key)})
+    shape = (model, tuple((child, key) for child, key, _ in kids))
     return int(conn.execute(_family_statement(shape), params).scalar_one())
 
 
 @cache
 def _family_statement(shape: _Family) -> Select[Any]:
-    """Built once per shape and then reused, as SQLAlchemy caches its compiled form."""
+    """Built once per family and reused: children come as one array per column (`unnest`),
+    so the text, which SQLAlchemy compiles once and PostgreSQL prepares, is the same for
+    any number of rows, and its parameters stay few."""
     model, kids = shape
     table = model.__table__  # type: ignore[attr-defined]
     values = {
@@ -204,21 +205,23 @@ def _family_statement(shape: _Family) -> Select[Any]:
     }
     parent = insert(table).values(values).returning(table.c.id).cte("parent")
     statement = select(parent.c.id)
-    for i, (child, key, count) in enumerate(kids):
+    for i, (child, key) in enumerate(kids):
         child_table = child.__table__  # type: ignore[attr-defined]
-        names = [name for name, _ in _defaults(child) if name != key]
-        rows = [
-            select(
-                parent.c.id,
-                *(bindparam(f"c{i}_{j}_{n}", type_=child_table.c[n].type) for n in names),
-            )
-            for j in range(count)
-        ]
-        source = rows[0] if count == 1 else union_all(*rows)
+        names = _columns(child, key)
+        arrays = [bindparam(f"c{i}_{n}", type_=ARRAY(child_table.c[n].type)) for n in names]
+        rows = func.unnest(*arrays).table_valued(*names).render_derived(name=f"rows{i}")
+        source = select(parent.c.id, *(rows.c[n] for n in names)).select_from(
+            parent.join(rows, true())
+        )
         statement = statement.add_cte(
             insert(child_table).from_select([key, *names], source).cte(f"child{i}")
         )
     return statement
+
+
+@cache
+def _columns(model: type[SQLModel], key: str) -> list[str]:
+    return [name for name, _ in _defaults(model) if name != key]
 
 
 def _filled(model: type[SQLModel], row: Mapping[str, Any], *, without: str = "") -> dict[str, Any]:
