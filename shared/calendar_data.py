@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Integer,
     Select,
     Text,
+    any_,
     bindparam,
     cast,
     literal_column,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
 from shared.models import Booking, BookingStatus, CatalogVersion, Closure, TimeOff
@@ -57,7 +60,7 @@ def fetch_calendar_data(
     """
     data = CalendarData(hours={tid: list(hours.get(tid, ())) for tid in therapist_ids})
     rows = session.connection().execute(
-        _ranges_query(bool(client_ids), detailed),
+        _ranges_query(bool(client_ids), detailed, session.get_bind().dialect.name == "postgresql"),
         {
             "therapist_ids": list(therapist_ids),
             "room_ids": list(room_ids),
@@ -88,18 +91,26 @@ def fetch_calendar_data(
 _BOOKING, _TIME_OFF, _CLOSURE, _VERSION = 0, 1, 2, 3
 
 
+def _one_of(column: Any, name: str, arrays: bool) -> ColumnElement[bool]:
+    """`column = ANY(array)` on PostgreSQL: one statement text for any number of ids, which
+    psycopg converts once and PostgreSQL prepares; SQLite has no arrays and takes `IN (...)`."""
+    if arrays:
+        return col(column) == any_(bindparam(name, type_=ARRAY(Integer)))
+    return col(column).in_(bindparam(name, expanding=True))
+
+
 @cache
-def _ranges_query(with_clients: bool, detailed: bool) -> CompoundSelect[Any]:
+def _ranges_query(with_clients: bool, detailed: bool, arrays: bool) -> CompoundSelect[Any]:
     """Built once (making a statement costs more than SQLite takes to run it). Each part is
     an index range: bookings on blocked_start (bounded below by the longest possible booking,
     `since`), time off on (therapist_id, start_at), closures on start_at. The bookings part
     comes first: its column types decode every row's times."""
     who: list[ColumnElement[bool]] = [
-        col(Booking.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
-        col(Booking.room_id).in_(bindparam("room_ids", expanding=True)),
+        _one_of(Booking.therapist_id, "therapist_ids", arrays),
+        _one_of(Booking.room_id, "room_ids", arrays),
     ]
     if with_clients:
-        who.append(col(Booking.client_id).in_(bindparam("client_ids", expanding=True)))
+        who.append(_one_of(Booking.client_id, "client_ids", arrays))
     bookings: Select[*tuple[Any, ...]] = sa_select(
         literal_column(str(_BOOKING)).label("kind"),
         col(Booking.id),
@@ -135,7 +146,7 @@ def _ranges_query(with_clients: bool, detailed: bool) -> CompoundSelect[Any]:
         col(TimeOff.end_at),
         *([null(), null(), null(), col(TimeOff.reason)] if detailed else []),
     ).where(
-        col(TimeOff.therapist_id).in_(bindparam("therapist_ids", expanding=True)),
+        _one_of(TimeOff.therapist_id, "therapist_ids", arrays),
         col(TimeOff.start_at) < bindparam("hi"),
         col(TimeOff.end_at) > bindparam("lo"),
     )
