@@ -18,12 +18,14 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from shared import clinic_time, login_throttle, outbox, validation
+from shared.booking import CHANGED_MEANWHILE
 from shared.booking import guarded_flush as flush_guarded
 from shared.booking import record_event as record
 from shared.catalog_cache import catalog_snapshot
 from shared.clients import client_by_email, find_or_create_client, get_client
 from shared.db import append_rows
 from shared.errors import (
+    ChangedMeanwhile,
     HoldExpired,
     InvalidInput,
     InvalidTransition,
@@ -39,6 +41,7 @@ HOLD_SOURCES = ("online", "waitlist")
 MAX_OPEN_HOLDS = 3  # unconfirmed holds one e-mail address may have at once
 LONGEST_HOLD = timedelta(days=7)
 EXPIRED_REASON = "not confirmed in time"
+STAFF_REASON = "let go by the clinic"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe makes
 
 
@@ -256,6 +259,54 @@ def release(session: Session, token: str, *, now: datetime, actor: str, reason: 
     if booking.status != BookingStatus.CANCELLED.value or not _never_confirmed(session, booking):
         raise InvalidTransition("This appointment is already confirmed", field="token")
     return booking
+
+
+def let_go(
+    session: Session,
+    booking_id: int,
+    *,
+    expected_sequence: int,
+    actor: str,
+    now: datetime,
+    reason: str = STAFF_REASON,
+) -> Booking:
+    """The clinic lets a hold go before it lapses (the client phoned: it was a mistake),
+    freeing its time at once. A waiting-list offer's hold goes through
+    `offers.release_hold`, which also puts the offer's time to the next in line.
+
+    Raises InvalidInput, NotFound, ChangedMeanwhile (the page showed an older version),
+    InvalidTransition (confirmed meanwhile: a booking now), HoldExpired (let go already).
+    """
+    booking = locked_hold(session, booking_id, expected_sequence=expected_sequence)
+    _let_go(
+        session,
+        booking,
+        clinic_time.require_aware(now, "now"),
+        validation.text(actor, "actor", max_len=200),
+        reason,
+    )
+    return booking
+
+
+def locked_hold(session: Session, booking_id: int, *, expected_sequence: int) -> Booking:
+    """The hold a receptionist acts on, locked, still held and as the page showed it.
+    Raises as `let_go`."""
+    validation.positive_id(booking_id, "booking_id")
+    if isinstance(expected_sequence, bool) or not isinstance(expected_sequence, int):
+        raise InvalidInput("expected the version the page showed", field="version")
+    booking = session.get(Booking, booking_id, with_for_update=True, populate_existing=True)
+    if booking is None:
+        raise NotFound(f"No booking with id {booking_id}", field="booking_id")
+    if booking.sequence != expected_sequence:
+        raise ChangedMeanwhile(CHANGED_MEANWHILE, current_version=booking.sequence)
+    if booking.status == BookingStatus.HELD.value:
+        return booking
+    if booking.status == BookingStatus.CANCELLED.value and _never_confirmed(session, booking):
+        raise HoldExpired("This hold was let go already: its time is free", field="booking_id")
+    raise InvalidTransition(
+        "The client confirmed this hold meanwhile: it is a booking now (cancel it instead)",
+        field="booking_id",
+    )
 
 
 def expire(session: Session, *, now: datetime, limit: int = 500) -> Sequence[Booking]:

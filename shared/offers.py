@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from shared import clinic_time, holds
+from shared import clinic_time, holds, validation
 from shared.availability import MAX_RANGE_DAYS, find_availability
 from shared.catalog_cache import CatalogSnapshot, catalog_snapshot
 from shared.db import append_rows
@@ -251,7 +251,13 @@ def _expire_entries(session: Session, today: date, now: datetime) -> int:
 
 
 def _close(
-    session: Session, offer: WaitlistOffer, status: OfferStatus, now: datetime, *, reason: str
+    session: Session,
+    offer: WaitlistOffer,
+    status: OfferStatus,
+    now: datetime,
+    *,
+    reason: str,
+    actor: str = ACTOR,
 ) -> None:
     """An open offer ends without a booking: its hold let go, its entry waiting again."""
     offer.status = status.value
@@ -259,7 +265,7 @@ def _close(
     session.add(offer)
     hold = session.get(Booking, offer.booking_id)
     if hold is not None and hold.status == BookingStatus.HELD.value and hold.hold_token:
-        holds.release(session, hold.hold_token, now=now, actor=ACTOR, reason=reason)
+        holds.release(session, hold.hold_token, now=now, actor=actor, reason=reason)
     entry = session.get(WaitlistEntry, offer.entry_id)
     if entry is not None and entry.status == EntryStatus.OFFERED.value:
         entry.status = EntryStatus.WAITING.value
@@ -283,6 +289,62 @@ def withdraw_open_offer(
     offer = open_offer(session, entry)
     if offer is not None:
         _close(session, offer, OfferStatus.WITHDRAWN, now, reason="taken off the waiting list")
+
+
+# -- the receptionist's answer for the client ------------------------------------------------
+
+DECLINED_BY_PHONE = "declined by phone"
+
+
+def withdraw(session: Session, offer_id: int, *, actor: str, now: datetime) -> WaitlistOffer:
+    """An open offer withdrawn at the client's word (a phone call saying no): its time goes to
+    the next in line and the client waits for other times, as after a decline.
+    Raises InvalidInput, NotFound, OfferGone (taken, declined, lapsed or withdrawn already)."""
+    now = clinic_time.require_aware(now, "now")
+    actor = validation.text(actor, "actor", max_len=200)
+    validation.positive_id(offer_id, "offer_id")
+    if session.get(WaitlistOffer, offer_id) is None:
+        raise NotFound(f"No offer with id {offer_id}", field="offer_id")
+    _, offer = _lock(session, offer_id)
+    if offer.status != OfferStatus.OPEN.value or offer.expires_at <= now:
+        raise OfferGone(_gone_for_staff(offer, now), field="offer_id")
+    _close(session, offer, OfferStatus.DECLINED, now, reason=DECLINED_BY_PHONE, actor=actor)
+    return offer
+
+
+def release_hold(
+    session: Session, booking_id: int, *, expected_sequence: int, actor: str, now: datetime
+) -> Booking:
+    """A hold let go from its booking page: a waiting-list offer's is withdrawn as by
+    `withdraw` (its time to the next in line), any other let go by `holds.let_go`.
+    Raises as `holds.let_go`."""
+    validation.positive_id(booking_id, "booking_id")
+    offer = session.exec(
+        select(WaitlistOffer).where(
+            WaitlistOffer.booking_id == booking_id, WaitlistOffer.status == OfferStatus.OPEN.value
+        )
+    ).first()
+    if offer is None:
+        return holds.let_go(
+            session, booking_id, expected_sequence=expected_sequence, actor=actor, now=now
+        )
+    now = clinic_time.require_aware(now, "now")
+    actor = validation.text(actor, "actor", max_len=200)
+    _, offer = _lock(session, pk(offer.id))  # entry and offer first, the order every writer takes
+    hold = holds.locked_hold(session, booking_id, expected_sequence=expected_sequence)
+    if offer.status == OfferStatus.OPEN.value:
+        _close(session, offer, OfferStatus.DECLINED, now, reason=DECLINED_BY_PHONE, actor=actor)
+    return hold
+
+
+def _gone_for_staff(offer: WaitlistOffer, now: datetime) -> str:
+    if offer.status == OfferStatus.TAKEN.value:
+        return "The client took this offer meanwhile: it is a booking now (cancel it instead)"
+    if offer.status == OfferStatus.DECLINED.value:
+        return "This offer was declined already: its time went to the next in line"
+    if offer.status == OfferStatus.WITHDRAWN.value:
+        return "This offer was withdrawn already (the entry left the waiting list)"
+    return "This offer lapsed already: its time went to the next in line"
 
 
 # -- the client's answer -------------------------------------------------------------------

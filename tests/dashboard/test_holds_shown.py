@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from shared import holds
-from shared.models import Clinic, TreatmentType
+from shared.models import Booking, Clinic, TreatmentType
 from tests.dashboard.conftest import text
 from tests.factories import MONDAY, NOW, local
 
@@ -34,6 +36,51 @@ def test_a_held_booking_page_says_it_awaits_the_clients_confirmation(reception, 
     assert "Held, awaiting the client&#39;s confirmation" in page or (
         "Held, awaiting the client's confirmation" in page
     )
+
+
+def test_a_receptionist_lets_a_hold_go_from_its_page_and_the_time_is_free(reception, db, clinic):
+    held = _hold(db, clinic)
+    page = text(reception.get(f"/booking/{held}"))
+    assert f'action="/booking/{held}/let-go"' in page and "Let the hold go" in page
+    answer = reception.post(f"/booking/{held}/let-go", {"version": "0"})
+    assert answer.status_code == 302
+    shown = text(reception.get(f"/booking/{held}"))
+    assert "Hold let go: the time is free again." in shown
+    assert "Let the hold go" not in shown
+    with db.read() as s:
+        assert s.get(Booking, held).status == "cancelled"
+    day = text(reception.get("/?date=2027-03-01"))
+    assert f'href="/booking/{held}"' not in day
+
+
+def test_letting_go_a_hold_confirmed_meanwhile_says_so_and_keeps_the_booking(reception, db, clinic):
+    held = _hold(db, clinic)
+    with db.transaction() as s:
+        holds.confirm(s, s.get(Booking, held).hold_token, now=NOW)
+    answer = reception.post(f"/booking/{held}/let-go", {"version": "0"})
+    assert answer.status_code == 422
+    assert "The client confirmed this hold meanwhile" in text(answer)
+    with db.read() as s:
+        assert s.get(Booking, held).status == "booked"
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "says"),
+    [
+        ({"version": "7"}, 412, "changed by someone else meanwhile"),
+        ({"version": ""}, 422, "the form expired"),
+        ({"version": "0", "csrf_token": "forged"}, 400, "the form was too old"),
+    ],
+)
+def test_a_stale_or_forged_let_go_is_refused_and_the_hold_stays(
+    reception, db, clinic, form, status, says
+):
+    held = _hold(db, clinic)
+    answer = reception.post(f"/booking/{held}/let-go", form)
+    assert answer.status_code == status
+    assert says in text(answer).lower()
+    with db.read() as s:
+        assert s.get(Booking, held).status == "held"
 
 
 def test_an_admin_switches_online_booking_on_and_sets_how_long_a_hold_waits(admin, db, clinic):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from shared import offers
+from shared.models import WaitlistEntry, WaitlistOffer
 from tests.dashboard.conftest import text
 from tests.factories import MONDAY, NOW, local
 from tests.integration.conftest import snapshot
@@ -117,3 +118,50 @@ def test_an_offered_time_shows_in_the_day_view_and_the_list_with_to_whom_and_unt
     listed = text(reception.get("/waitlist/"))
     assert 'data-offer="open"' in listed
     assert "Mon 01 Mar 2027, 10:30 · open until 12:00" in listed
+
+
+def test_the_receptionist_withdraws_an_offer_the_client_declined_by_phone(reception, db, clinic):
+    monday = fill_monday(db, clinic)
+    mia, nina, _ = join_three(db, clinic)
+    free_one(db, monday)
+    with db.transaction() as session:
+        (made,) = offers.match(session, now=NOW).offered
+    listed = text(reception.get("/waitlist/"))
+    assert f'action="/waitlist/offer/{made.id}/withdraw"' in listed
+    answer = reception.post(f"/waitlist/offer/{made.id}/withdraw")
+    assert answer.status_code == 302
+    listed = text(reception.get("/waitlist/"))
+    assert "Offer withdrawn: its time goes to the next in line." in listed
+    with db.read() as session:
+        assert session.get(WaitlistOffer, made.id).status == "declined"
+        assert session.get(WaitlistEntry, mia).status == "waiting"
+    with db.transaction() as session:
+        assert [o.entry_id for o in offers.match(session, now=NOW).offered] == [nina]
+
+
+def test_withdrawing_an_offer_taken_meanwhile_says_so_and_keeps_the_booking(reception, db, clinic):
+    monday = fill_monday(db, clinic)
+    join_three(db, clinic)
+    free_one(db, monday)
+    with db.transaction() as session:
+        (made,) = offers.match(session, now=NOW).offered
+    with db.transaction() as session:
+        offers.take(session, made.token, now=NOW)
+    reception.post(f"/waitlist/offer/{made.id}/withdraw")
+    assert "The client took this offer meanwhile" in text(reception.get("/waitlist/"))
+    with db.read() as session:
+        assert session.get(WaitlistOffer, made.id).status == "taken"
+
+
+def test_an_offers_booking_page_withdraws_it_for_the_next_in_line(reception, db, clinic):
+    monday = fill_monday(db, clinic)
+    join_three(db, clinic)
+    free_one(db, monday)
+    with db.transaction() as session:
+        (made,) = offers.match(session, now=NOW).offered
+    page = text(reception.get(f"/booking/{made.booking_id}"))
+    assert "Withdraw the offer (client said no)" in page
+    answer = reception.post(f"/booking/{made.booking_id}/let-go", {"version": "0"})
+    assert answer.status_code == 302
+    with db.read() as session:
+        assert session.get(WaitlistOffer, made.id).status == "declined"

@@ -17,8 +17,10 @@ from sqlmodel import select
 from shared import catalog, holds
 from shared.booking import book
 from shared.errors import (
+    ChangedMeanwhile,
     HoldExpired,
     InvalidInput,
+    InvalidTransition,
     NotFound,
     OnlineBookingClosed,
     TherapistBusy,
@@ -294,3 +296,81 @@ def test_a_hold_in_html_is_stored_as_text_and_the_guards_count_it(db, online):
         )
         session.flush()
     assert "booking_no_therapist_overlap" in str(caught.value)
+
+
+# -- the receptionist lets a hold go -----------------------------------------------------------
+
+
+def let_go(session, held, **kwargs):
+    values = {"expected_sequence": held.sequence, "actor": "reception", "now": NOW, **kwargs}
+    return holds.let_go(session, held.id, **values)
+
+
+def test_a_receptionist_lets_a_hold_go_and_its_time_is_bookable_at_once(db, online):
+    held = ask(db, online, "10:00")
+    with db.transaction() as session:
+        let_go(session, held)
+    assert status_of(db, held.id) == BookingStatus.CANCELLED.value
+    with db.read() as session:
+        [event] = [e for e in session.get(Booking, held.id).events if e.action == "released"]
+        assert (event.actor, event.changes["reason"]) == ("reception", holds.STAFF_REASON)
+    with db.transaction() as session:
+        book(
+            session,
+            treatment_type_id=online.facial.id,
+            start=local(MONDAY, "10:00"),
+            client_id=online.client.id,
+            actor="reception",
+            now=NOW,
+        )
+    with db.transaction() as session, pytest.raises(HoldExpired):
+        holds.confirm(session, held.hold_token, now=NOW)
+
+
+def test_a_hold_let_go_already_is_refused_as_gone_and_writes_nothing(db, online, writes_nothing):
+    held = ask(db, online)
+    with db.transaction() as session:
+        let_go(session, held)
+    err = writes_nothing(HoldExpired, lambda s: let_go(s, held))
+    assert "let go already" in err.message
+
+
+def test_a_hold_confirmed_meanwhile_is_not_let_go(db, online, writes_nothing):
+    held = ask(db, online)
+    with db.transaction() as session:
+        holds.confirm(session, held.hold_token, now=NOW)
+    err = writes_nothing(InvalidTransition, lambda s: let_go(s, held))
+    assert "confirmed this hold meanwhile" in err.message
+    assert status_of(db, held.id) == BookingStatus.BOOKED.value
+
+
+def test_letting_go_a_hold_changed_since_the_page_showed_it_is_refused(db, online, writes_nothing):
+    held = ask(db, online)
+    err = writes_nothing(
+        ChangedMeanwhile, lambda s: let_go(s, held, expected_sequence=held.sequence + 1)
+    )
+    assert err.current_version == held.sequence
+    assert status_of(db, held.id) == BookingStatus.HELD.value
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "field"),
+    [
+        ({"booking_id": 0}, InvalidInput, "booking_id"),
+        ({"booking_id": "1"}, InvalidInput, "booking_id"),
+        ({"booking_id": 999}, NotFound, "booking_id"),
+        ({"expected_sequence": "0"}, InvalidInput, "version"),
+        ({"expected_sequence": None}, InvalidInput, "version"),
+        ({"actor": ""}, InvalidInput, "actor"),
+        ({"now": NOW.replace(tzinfo=None)}, InvalidInput, "now"),
+    ],
+)
+def test_letting_a_hold_go_with_bad_input_names_the_field_and_writes_nothing(
+    db, online, writes_nothing, change, error, field
+):
+    held = ask(db, online)
+    values = {"expected_sequence": held.sequence, "actor": "reception", "now": NOW}
+    values.update({k: v for k, v in change.items() if k != "booking_id"})
+    booking_id = change.get("booking_id", held.id)
+    err = writes_nothing(error, lambda s: holds.let_go(s, booking_id, **values))
+    assert err.field == field

@@ -15,7 +15,13 @@ from sqlmodel import select
 
 from shared import offers, waitlist
 from shared.booking import book
-from shared.errors import BookingConflict
+from shared.errors import (
+    BookingConflict,
+    ChangedMeanwhile,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from shared.models import (
     Booking,
     BookingStatus,
@@ -188,3 +194,124 @@ def test_entries_leave_the_list_after_their_last_day(db, clinic, three_waiting):
     tuesday = local(MONDAY + timedelta(days=1), "08:00")
     assert run(db, tuesday).expired_entries == 3
     assert {entry(db, e).status for e in three_waiting} == {"expired"}
+
+
+# -- the receptionist withdraws an offer the client declined by phone ---------------------------
+
+
+def test_an_offer_withdrawn_by_the_receptionist_goes_to_the_next_in_line(
+    db, clinic, three_waiting, full_morning
+):
+    mia, nina, _ = three_waiting
+    start = free_one(db, full_morning)
+    run(db)
+    (mias,) = offers_of(db, mia)
+    with db.transaction() as session:
+        offers.withdraw(session, mias.id, actor="reception", now=NOW + timedelta(minutes=5))
+    (mias,) = offers_of(db, mia)
+    assert mias.status == OfferStatus.DECLINED.value
+    assert entry(db, mia).status == EntryStatus.WAITING.value  # waits for other times
+    with db.read() as session:
+        hold = session.get(Booking, mias.booking_id)
+        assert hold.status == BookingStatus.CANCELLED.value
+        assert [e.actor for e in hold.events if e.action == "released"] == ["reception"]
+    round_ = run(db, NOW + timedelta(minutes=6))
+    assert [(o.entry_id, o.start_at) for o in round_.offered] == [(nina, start)]
+
+
+def test_a_hold_let_go_from_its_booking_page_withdraws_its_offer_for_the_next_in_line(
+    db, clinic, three_waiting, full_morning
+):
+    mia, nina, _ = three_waiting
+    start = free_one(db, full_morning)
+    run(db)
+    (mias,) = offers_of(db, mia)
+    with db.read() as session:
+        version = session.get(Booking, mias.booking_id).sequence
+    with db.transaction() as session:
+        offers.release_hold(
+            session, mias.booking_id, expected_sequence=version, actor="reception", now=NOW
+        )
+    assert offers_of(db, mia)[0].status == OfferStatus.DECLINED.value
+    assert [(o.entry_id, o.start_at) for o in run(db).offered] == [(nina, start)]
+
+
+def test_an_offer_taken_declined_or_withdrawn_already_is_refused_and_writes_nothing(
+    db, clinic, three_waiting, full_morning, writes_nothing
+):
+    mia, _, _ = three_waiting
+    free_one(db, full_morning)
+    run(db)
+    (mias,) = offers_of(db, mia)
+    with db.transaction() as session:
+        offers.take(session, mias.token, now=NOW)
+    err = writes_nothing(
+        offers.OfferGone, lambda s: offers.withdraw(s, mias.id, actor="reception", now=NOW)
+    )
+    assert "took this offer meanwhile" in err.message and err.field == "offer_id"
+    with db.read() as session:
+        version = session.get(Booking, mias.booking_id).sequence
+    refused = writes_nothing(
+        InvalidTransition,
+        lambda s: offers.release_hold(
+            s, mias.booking_id, expected_sequence=version, actor="reception", now=NOW
+        ),
+    )
+    assert "booking now" in refused.message
+
+
+def test_a_lapsed_offer_cannot_be_withdrawn(
+    db, clinic, three_waiting, full_morning, writes_nothing
+):
+    mia, _, _ = three_waiting
+    free_one(db, full_morning)
+    run(db)
+    (mias,) = offers_of(db, mia)
+    err = writes_nothing(
+        offers.OfferGone,
+        lambda s: offers.withdraw(s, mias.id, actor="reception", now=mias.expires_at),
+    )
+    assert "lapsed already" in err.message
+
+
+def test_an_offer_whose_hold_changed_since_the_page_showed_it_is_not_withdrawn(
+    db, clinic, three_waiting, full_morning, writes_nothing
+):
+    mia, _, _ = three_waiting
+    free_one(db, full_morning)
+    run(db)
+    (mias,) = offers_of(db, mia)
+    with db.read() as session:
+        version = session.get(Booking, mias.booking_id).sequence
+    writes_nothing(
+        ChangedMeanwhile,
+        lambda s: offers.release_hold(
+            s, mias.booking_id, expected_sequence=version + 1, actor="reception", now=NOW
+        ),
+    )
+    assert offers_of(db, mia)[0].status == OfferStatus.OPEN.value
+
+
+@pytest.mark.parametrize(
+    ("offer_id", "actor", "error", "field"),
+    [
+        (0, "reception", InvalidInput, "offer_id"),
+        ("1", "reception", InvalidInput, "offer_id"),
+        (999, "reception", NotFound, "offer_id"),
+        (None, "", InvalidInput, "actor"),
+    ],
+)
+def test_withdrawing_with_bad_input_names_the_field_and_writes_nothing(
+    db, clinic, three_waiting, full_morning, writes_nothing, offer_id, actor, error, field
+):
+    mia, _, _ = three_waiting
+    free_one(db, full_morning)
+    run(db)
+    (mias,) = offers_of(db, mia)
+    err = writes_nothing(
+        error,
+        lambda s: offers.withdraw(
+            s, mias.id if offer_id is None else offer_id, actor=actor, now=NOW
+        ),
+    )
+    assert err.field == field

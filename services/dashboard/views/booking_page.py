@@ -36,7 +36,9 @@ from shared import (
     clinic_time,
     directory,
     free_time_reasons,
+    holds,
     lifecycle,
+    offers,
     outbox_queries,
 )
 from shared.availability import available_slots
@@ -242,6 +244,11 @@ class BookingPage(SecureView):
     def no_show(self, booking_id: int) -> Any:
         return self._mark(booking_id, booking.mark_no_show, "Marked as no-show.")
 
+    @expose("/<int:booking_id>/let-go", methods=("POST",))
+    def let_go(self, booking_id: int) -> Any:
+        """A hold let go at the client's word (an offer's time passes to the next in line)."""
+        return self._mark(booking_id, offers.release_hold, "Hold let go: the time is free again.")
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _mark(self, booking_id: int, rule: Any, done: str) -> Any:
@@ -342,6 +349,7 @@ class BookingPage(SecureView):
                 can_move=allowed.move,
                 can_cancel=allowed.cancel,
                 can_mark=allowed.mark,
+                can_let_go=holds.is_hold(b),
                 local=lambda dt: dt.astimezone(tz) if isinstance(dt, datetime) else dt,
                 describe=_describe,
                 course_place=places.get(booking_id),

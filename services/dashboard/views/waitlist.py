@@ -22,7 +22,7 @@ from services.dashboard import context
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.book import chosen_client
 from services.dashboard.views.forms import DateField, OptionalIdSelect, near_today, opts
-from shared import clients, directory, waitlist
+from shared import clients, directory, offers, waitlist
 from shared.errors import ClinicError
 from shared.models import EntryStatus
 
@@ -95,6 +95,20 @@ class WaitlistView(SecureView):
             with context.db().transaction() as s:
                 waitlist.remove(s, entry_id, actor=current_user.actor, now=context.now())
             flash(f"Entry #{entry_id} is off the waiting list.", "success")
+        except ClinicError as exc:
+            flash(exc.message, "danger")
+        return redirect(url_for(".index", state=request.args.get("state", "")))
+
+    @expose("/offer/<int:offer_id>/withdraw", methods=("POST",))
+    def withdraw(self, offer_id: int) -> Response:
+        """An offer the client declined by phone: its time goes to the next in line."""
+        if not FlaskForm().validate_on_submit():
+            flash("The form expired: try again.", "danger")
+            return redirect(url_for(".index"))
+        try:
+            with context.db().transaction() as s:
+                offers.withdraw(s, offer_id, actor=current_user.actor, now=context.now())
+            flash("Offer withdrawn: its time goes to the next in line.", "success")
         except ClinicError as exc:
             flash(exc.message, "danger")
         return redirect(url_for(".index", state=request.args.get("state", "")))
