@@ -22,7 +22,7 @@ from services.dashboard import context
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.book import chosen_client
 from services.dashboard.views.forms import DateField, OptionalIdSelect, near_today, opts
-from shared import clients, directory, offers, waitlist
+from shared import clients, clinic_time, directory, explanations, offers, waitlist
 from shared.errors import ClinicError
 from shared.models import EntryStatus
 
@@ -185,6 +185,11 @@ class WaitlistView(SecureView):
         def when(instant: Any, fmt: str = "%a %d %b %Y, %H:%M") -> str:
             return instant.astimezone(tz).strftime(fmt)
 
+        def lapses(offer: Any) -> str:
+            """As the day view says it: with the day when not the offered time's."""
+            day = clinic_time.local_date(offer.start_at, tz)
+            return explanations.lapses(offer.expires_at, tz, context.locale(), day)
+
         return {
             "form": form,
             "client": client,
@@ -198,6 +203,7 @@ class WaitlistView(SecureView):
             "types": types,
             "therapists": names,
             "when": when,
+            "lapses": lapses,
             "weekdays": lambda mask: ", ".join(
                 WEEKDAY_LABELS[d] for d in waitlist.weekdays_of(mask)
             ),
