@@ -33,6 +33,7 @@ def test_a_held_booking_page_says_it_awaits_the_clients_confirmation(reception, 
     held = _hold(db, clinic)
     page = text(reception.get(f"/booking/{held}"))
     assert "Awaiting confirmation" in page
+    assert "This time is held until Sat 20.02. 10:15," in page  # asked for 9 days before
     assert "Held, awaiting the client&#39;s confirmation" in page or (
         "Held, awaiting the client's confirmation" in page
     )

@@ -35,6 +35,7 @@ from shared import (
     booking_queries,
     clinic_time,
     directory,
+    explanations,
     free_time_reasons,
     holds,
     lifecycle,
@@ -350,6 +351,11 @@ class BookingPage(SecureView):
                 can_cancel=allowed.cancel,
                 can_mark=allowed.mark,
                 can_let_go=holds.is_hold(b),
+                hold_lapses=explanations.lapses(
+                    b.hold_expires_at, tz, context.locale(), clinic_time.local_date(b.start_at, tz)
+                )
+                if b.hold_expires_at
+                else "",
                 local=lambda dt: dt.astimezone(tz) if isinstance(dt, datetime) else dt,
                 describe=_describe,
                 course_place=places.get(booking_id),
