@@ -101,7 +101,9 @@ def settle(session: Session, ticket: Ticket, *, user_id: int | None, now: dateti
             continue
         if scope == ADDRESS.scope:
             row.failures = max(row.failures - 1, 0)
-            row.not_before = min(row.not_before, now + delay(row.failures, ADDRESS.free))
+            row.not_before = min(
+                row.not_before, _wait_until(now, delay(row.failures, ADDRESS.free))
+            )
         else:
             session.delete(row)
     known = session.get(StaffLoginAddress, (user_id, ticket.address))
@@ -194,15 +196,28 @@ def _count(
             row.failures = 0
         row.failures += 1
         row.last_at = now
-        row.not_before = max(row.not_before, now + delay(row.failures, rule.free))
+        row.not_before = max(row.not_before, _wait_until(now, delay(row.failures, rule.free)))
     session.flush()
 
 
 def _insert_missing(session: Session, scope: str, key: str, now: datetime) -> None:
-    values = {"scope": scope, "key": key, "failures": 0, "not_before": now, "last_at": now}
+    values = {
+        "scope": scope,
+        "key": key,
+        "failures": 0,
+        "not_before": _wait_until(now, timedelta(0)),
+        "last_at": now,
+    }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(LoginThrottle).values(**values).on_conflict_do_nothing())
+
+
+def _wait_until(now: datetime, wait: timedelta) -> datetime:
+    """When a scope that must wait `wait` from `now` may try again. With no wait, a time long
+    past rather than `now`: a concurrent attempt whose clock was read a moment earlier must not
+    be told to wait for this one."""
+    return now + wait if wait else now - WINDOW
 
 
 def _seconds(wait: timedelta) -> int:
