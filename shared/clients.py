@@ -182,7 +182,4 @@ def ids_matching(q: str, *, calling_code: str) -> Any:
 
 def calling_code(session: Session) -> str:
     """The clinic's country calling code, which a number typed with it may leave out."""
-    clinic = session.get(Clinic, 1)
-    if clinic is None:
-        return ""
-    return clinic_locale.locale_of(clinic.locale, clinic.timezone).calling_code
+    return clinic_locale.of_clinic(session.get(Clinic, 1)).calling_code

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from shared.clinic_locale import Locale
 from shared.errors import InvalidInput
 
 ALLOWED_SLOT_STEPS = (5, 10, 15, 20, 30, 60)
@@ -90,14 +91,16 @@ def is_ambiguous(instant: datetime, tz: ZoneInfo) -> bool:
     return twin.utcoffset() != local.utcoffset()
 
 
-def hm(instant: datetime, tz: ZoneInfo) -> str:
-    """'14:30' in the clinic's time; a wall time the clocks show twice carries its offset,
-    '02:30 (+02:00)', so the hour the clocks go back reads unambiguously."""
+def hm(instant: datetime, tz: ZoneInfo, locale: Locale | None = None) -> str:
+    """'14:30' in the clinic's time (as its locale writes it, 24-hour without one); a wall
+    time the clocks show twice carries its offset, '02:30 (+02:00)', so the hour the clocks
+    go back reads unambiguously."""
     local = instant.astimezone(tz)
+    clock = locale.clock(local) if locale else f"{local:%H:%M}"
     if not is_ambiguous(instant, tz):
-        return f"{local:%H:%M}"
+        return clock
     offset = local.strftime("%z")
-    return f"{local:%H:%M} ({offset[:3]}:{offset[3:]})"
+    return f"{clock} ({offset[:3]}:{offset[3:]})"
 
 
 @lru_cache(maxsize=16384)
@@ -183,17 +186,25 @@ def grid_between(lo: datetime, hi: datetime, tz: ZoneInfo, step_minutes: int) ->
     return out[bisect_left(out, lo) : bisect_left(out, hi)]
 
 
-def fmt_local(instant: datetime, tz: ZoneInfo, with_date: bool = False) -> str:
+def fmt_local(
+    instant: datetime, tz: ZoneInfo, with_date: bool = False, locale: Locale | None = None
+) -> str:
+    """The instant at the clinic, written as its locale writes it (without one, as the
+    refusals do: Mon 01 Mar 2027 10:00)."""
     local = instant.astimezone(tz)
-    return f"{local:%a %d %b %Y} {hm(instant, tz)}" if with_date else hm(instant, tz)
+    if not with_date:
+        return hm(instant, tz, locale)
+    day = locale.weekday_and_day(local) if locale else f"{local:%a %d %b %Y}"
+    return f"{day} {hm(instant, tz, locale)}"
 
 
-def fmt_span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+def fmt_span(start: datetime, end: datetime, tz: ZoneInfo, locale: Locale | None = None) -> str:
     """E.g. 'Tue 01 Dec 2026 10:00-11:00' in the clinic's time.
 
     A span that ends on a later day names both days:
     'Mon 01 Mar 2027 00:00 - Wed 03 Mar 2027 00:00'.
     """
+    first = fmt_local(start, tz, with_date=True, locale=locale)
     if local_date(start, tz) != local_date(end, tz):
-        return f"{fmt_local(start, tz, with_date=True)} - {fmt_local(end, tz, with_date=True)}"
-    return f"{fmt_local(start, tz, with_date=True)}-{fmt_local(end, tz)}"
+        return f"{first} - {fmt_local(end, tz, with_date=True, locale=locale)}"
+    return f"{first}-{fmt_local(end, tz, locale=locale)}"

@@ -10,6 +10,8 @@ from typing import TypeVar
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
+from shared import clinic_locale
+from shared.clinic_locale import Locale
 from shared.errors import InactiveResource, NotFound
 from shared.models import (
     Clinic,
@@ -96,6 +98,11 @@ def room(session: Session, room_id: int) -> Room:
 def find_clinic(session: Session) -> Clinic | None:
     """The clinic's settings row, or None before the clinic is set up."""
     return session.get(Clinic, 1)
+
+
+def locale(session: Session) -> Locale:
+    """How the clinic writes dates and times (ISO and 24-hour before it is set up)."""
+    return clinic_locale.of_clinic(find_clinic(session))
 
 
 def get_clinic(session: Session) -> Clinic:

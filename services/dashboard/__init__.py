@@ -132,10 +132,16 @@ def _template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
-        return {"current_user": current_user, "clinic_row": context.clinic}
+        return {
+            "current_user": current_user,
+            "clinic_row": context.clinic,
+            "clinic_locale": context.locale,
+        }
 
     # 14:30 in the clinic's time; the hour the clocks go back shows its offset, 02:30 (+02:00)
-    app.add_template_filter(lambda instant: clinic_time.hm(instant, context.tz()), "hm")
+    app.add_template_filter(
+        lambda instant: clinic_time.hm(instant, context.tz(), context.locale()), "hm"
+    )
     app.add_template_filter(wording.message, "clinic_wording")
     # 03.12.2026 and 03.12.2026 17:00 in a clinic in Ljubljana, whatever the browser's language
     app.add_template_filter(
@@ -147,6 +153,13 @@ def _template_helpers(app: Flask) -> None:
     app.add_template_filter(
         lambda instant: context.locale().day_and_clock(instant.astimezone(context.tz())),
         "clinic_when",
+    )
+    # Thu 03.12.2026: a day with its weekday's name (dates, or instants at the clinic)
+    app.add_template_filter(
+        lambda value: context.locale().weekday_and_day(
+            value.astimezone(context.tz()) if isinstance(value, datetime) else value
+        ),
+        "clinic_day",
     )
 
     @app.after_request

@@ -49,5 +49,4 @@ def today() -> date:
 
 def locale() -> Locale:
     """How the clinic writes dates and times, and its phone calling code."""
-    row = clinic()
-    return clinic_locale.locale_of(row.locale, row.timezone) if row else clinic_locale.FALLBACK
+    return clinic_locale.of_clinic(clinic())

@@ -13,6 +13,7 @@ from math import ceil, floor
 from zoneinfo import ZoneInfo
 
 from shared import clinic_time, lifecycle
+from shared.clinic_locale import FALLBACK, Locale
 from shared.day_data import DayData
 from shared.intervals import Interval, clip, merge, subtract
 from shared.models import Booking, BookingStatus
@@ -102,11 +103,9 @@ def _minute(instant: datetime, day: date, tz: ZoneInfo) -> float:
     return days * 1440 + local.hour * 60 + local.minute + local.second / 60
 
 
-def _span_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    return f"{start.astimezone(tz):%H:%M}\u2013{end.astimezone(tz):%H:%M}"
-
-
-def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPlan:
+def build_day(
+    data: DayData, *, mode: str, tz: ZoneInfo, now: datetime, locale: Locale = FALLBACK
+) -> DayPlan:
     """Pure: the day view of one day's rows (shared.day_data.load_day), by therapist or room."""
     day = data.day
     lo, hi = clinic_time.day_bounds(day, tz)
@@ -148,7 +147,9 @@ def build_day(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> DayPl
             elif not present:
                 subtitle = "Away today"
             else:
-                subtitle = ", ".join(_span_label(s, e, tz) for s, e in present)
+                subtitle = ", ".join(
+                    locale.clock_span(s.astimezone(tz), e.astimezone(tz)) for s, e in present
+                )
             column = Column(t.id, t.name, t.colour, subtitle, active=t.active)  # type: ignore[arg-type]
             for s, e in subtract([(lo, hi)], working):
                 column.shades.append(Shade(s, e, "off"))

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shared import clinic_time, lifecycle
+from shared.clinic_locale import FALLBACK, Locale
 from shared.day_data import DayData
 from shared.intervals import clip, merge, subtract
 from shared.models import Booking, BookingStatus
@@ -62,11 +63,9 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    return f"{start.astimezone(tz):%H:%M}\u2013{end.astimezone(tz):%H:%M}"
-
-
-def build_week(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> WeekPlan:
+def build_week(
+    data: DayData, *, mode: str, tz: ZoneInfo, now: datetime, locale: Locale = FALLBACK
+) -> WeekPlan:
     """Pure: the week of `data` (local days data.days), by therapist or by room."""
     days = data.days
     bounds = {d: clinic_time.day_bounds(d, tz) for d in days}
@@ -99,7 +98,9 @@ def build_week(data: DayData, *, mode: str, tz: ZoneInfo, now: datetime) -> Week
                 elif not present:
                     label = "Away" if subtract(working, away) == [] else "Closed"
                 else:
-                    label = ", ".join(_span(s, e, tz) for s, e in present)
+                    label = ", ".join(
+                        locale.clock_span(s.astimezone(tz), e.astimezone(tz)) for s, e in present
+                    )
                 row.cells.append(Cell(d, label, not present))
             rows.append(row)
     index = {(row.key, cell.day): cell for row in rows for cell in row.cells}

@@ -15,7 +15,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from services.scheduler.context import db
-from shared import clinic_time, online_menu, waitlist
+from shared import clinic_time, directory, online_menu, waitlist
+from shared.clinic_locale import Locale
 from shared.errors import ClinicError, InvalidInput, http_status
 from shared.models.types import utcnow
 
@@ -54,12 +55,13 @@ def form() -> Response:
             )
     today = clinic_time.local_date(_now(), _zone())
     start = _date_arg("from") or today
+    locale = _locale()
     return _page(
         _id("treatment"),
         Form(
             therapist=request.args.get("therapist", "any")[:12],
-            first_day=max(start, today).isoformat(),
-            last_day=(max(start, today) + timedelta(weeks=DEFAULT_WEEKS)).isoformat(),
+            first_day=locale.day(max(start, today)),
+            last_day=locale.day(max(start, today) + timedelta(weeks=DEFAULT_WEEKS)),
         ),
     )
 
@@ -69,17 +71,18 @@ def join() -> Response:
     treatment = _id("treatment")
     typed = Form(
         therapist=request.form.get("therapist", "any")[:12],
-        first_day=request.form.get("first_day", "")[:20],
-        last_day=request.form.get("last_day", "")[:20],
+        first_day=request.form.get("first_day", "")[:40],
+        last_day=request.form.get("last_day", "")[:40],
         times={name for name, _ in TIMES if request.form.get(name) == "yes"},
         weekdays={int(d) for d in request.form.getlist("weekdays") if d in "0123456"},
         values={k: request.form.get(k, "") for k in TEXT_FIELDS},
         consent=request.form.get("consent") == "yes",
     )
+    locale = _locale()
     try:
         wishes = waitlist.Wishes(
-            first_day=_day(typed.first_day, "first_day"),
-            last_day=_day(typed.last_day, "last_day"),
+            first_day=_day(typed.first_day, "first_day", locale),
+            last_day=_day(typed.last_day, "last_day", locale),
             mornings="mornings" in typed.times,
             afternoons="afternoons" in typed.times,
             evenings="evenings" in typed.times,
@@ -121,6 +124,7 @@ def _page(treatment: int, typed: Form, *, refusal: ClinicError | None = None) ->
             choice=online_menu.choice(session, treatment),
             givers=online_menu.givers(session, treatment),
             form=typed,
+            date_hint=_locale().date_hint,
             times=TIMES,
             weekdays=list(enumerate(WEEKDAYS)),
             refusal=refusal,
@@ -157,15 +161,19 @@ def _therapist(raw: str) -> int | None:
     return int(raw)
 
 
-def _day(raw: str, name: str) -> date:
-    try:
-        return clinic_time.require_date(date.fromisoformat(raw), name)
-    except ValueError:
-        raise InvalidInput("expected a date like 2027-03-01", field=name) from None
+def _locale() -> Locale:
+    """How the clinic writes dates: the form shows and reads them so."""
+    with db().read() as session:
+        return directory.locale(session)
+
+
+def _day(raw: str, name: str, locale: Locale) -> date:
+    """A day typed in the clinic's pattern (or ISO, as links carry it). Raises InvalidInput."""
+    return clinic_time.require_date(locale.parse_day(raw, name), name)
 
 
 def _date_arg(name: str) -> date | None:
     raw = request.args.get(name, "")
     if not raw:
         return None
-    return _day(raw[:20], name)
+    return _day(raw[:40], name, _locale())

@@ -73,7 +73,7 @@ def test_the_times_steps_link_opens_the_form_for_that_treatment_therapist_and_we
     assert opened.status_code == 200
     text = page(opened)
     assert "Facial rejuvenation" in text
-    assert 'value="2027-03-01"' in text and 'value="2027-03-29"' in text  # four weeks
+    assert 'value="01.03.2027"' in text and 'value="29.03.2027"' in text  # four weeks
     assert f'<option value="{online.anna.id}" selected>Anna Novak</option>' in text
 
 
@@ -110,7 +110,8 @@ def test_without_a_treatment_the_page_lists_those_open_online(client, online):
         ({"email": "not an address"}, "is not an e-mail address", 422),
         ({"note": "x" * 2001}, "at most 2000 characters", 422),
         ({"consent": None}, "please agree to the privacy notice", 422),
-        ({"first_day": "2027-13-01"}, "expected a date like 2027-03-01", 422),
+        ({"first_day": "2027-13-01"}, "Write the date as dd.mm.yyyy", 422),
+        ({"first_day": "31.02.2027"}, "Write the date as dd.mm.yyyy", 422),
         ({"first_day": "0001-01-01"}, "1900", 422),
         ({"first_day": "2027-03-10", "last_day": "2027-03-01"}, "the last day is before", 422),
         ({"first_day": "2020-01-01", "last_day": "2020-01-05"}, "all in the past", 422),

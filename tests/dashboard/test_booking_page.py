@@ -58,7 +58,7 @@ def test_the_page_shows_the_session_the_client_the_history_and_the_messages(rece
         "Eva Horvat",
         "eva@example.com",
         "Facial rejuvenation",
-        "Monday 01 March 2027, 10:00",
+        "Monday 01.03.2027, 10:00",
         "Anna Novak",
         "Room 1",
         "Sensitive skin",
@@ -90,9 +90,9 @@ def test_moving_to_a_free_time_reschedules_and_sends_an_update(reception, db, fa
         last = s.exec(select(BookingEvent).order_by(BookingEvent.id.desc())).first()
     assert (last.action, last.actor) == ("moved", f"dashboard:{RECEPTION[0]}")
     page = text(reception.get(f"/booking/{facial}"))
-    assert "Moved to Tue 02 Mar 2027 14:00-15:00 with Anna Novak in Room 1" in page
+    assert "Moved to Tue 02.03.2027 14:00-15:00 with Anna Novak in Room 1" in page
     assert "Moved</b> by Desk (reception)" in page
-    assert "Mon 01 Mar 2027 10:00-11:00</span> → <b>Tue 02 Mar 2027 14:00-15:00" in page
+    assert "Mon 01.03.2027 10:00-11:00</span> → <b>Tue 02.03.2027 14:00-15:00" in page
 
 
 def _consult_with_anna(s, clinic) -> int:
@@ -161,7 +161,7 @@ def test_moving_to_an_unqualified_therapist_is_refused(reception, db, clinic, fa
 
 def test_free_times_for_moving_are_listed_for_the_chosen_day(reception, facial):
     body = text(reception.get(f"/booking/{facial}?move_date=2027-03-02"))
-    assert "Free on Tue 02 Mar" in body
+    assert "Free on Tue 02.03.2027" in body
     assert "move_time=09:00" in body
 
 
@@ -265,7 +265,7 @@ def test_just_after_local_midnight_the_last_bookable_day_offers_its_free_times_f
 ):
     moved_to = {"move_date": "2027-03-01", "move_therapist": str(clinic.anna.id)}
     body = text(reception.get(f"/booking/{at_half_past_midnight}", query_string=moved_to))
-    assert "Free on Mon 01 Mar" in body
+    assert "Free on Mon 01.03.2027" in body
     assert "move_time=00:00" in body and "move_time=00:15" in body
     assert "move_time=00:30" not in body  # 9 days from now ends at 00:30
     booking_form = text(

@@ -30,7 +30,7 @@ def test_today_is_shown_by_default_with_a_column_per_therapist(reception, clock)
     clock.now = local(MONDAY, "08:00")
     log_in(reception.client, *RECEPTION)  # the old session expired with the jump
     page = text(reception.get("/"))
-    assert "Monday, 1 March 2027" in page
+    assert "Monday 01.03.2027" in page
     assert "Today" in page
     assert "Anna Novak" in page and "Boris Li" in page
     assert "09:00\u201317:00" in page  # Anna's hours
@@ -83,7 +83,7 @@ def test_prev_and_next_link_to_the_neighbouring_days(reception):
 def test_a_bad_date_shows_today_with_a_message(reception):
     page = reception.get("/?date=2027-13-45")
     assert page.status_code == 200
-    assert "is not a date like 2027-03-01" in text(page)
+    assert "Write the date as dd.mm.yyyy. Showing today." in text(page)
 
 
 def test_status_is_visible_and_cancelled_sessions_are_hidden_until_asked(

@@ -51,7 +51,7 @@ def test_free_times_for_any_therapist_list_every_therapists_times(reception, cli
         reception, consult, move_date=MONDAY.isoformat(), move_therapist=str(clinic.boris.id)
     )
     assert f"move_therapist={clinic.anna.id}" not in card
-    assert f"Free on Mon 01 Mar with {clinic.boris.name}" in card
+    assert f"Free on Mon 01.03.2027 with {clinic.boris.name}" in card
 
 
 def test_free_times_for_a_move_include_times_overlapping_the_sessions_own_slot(

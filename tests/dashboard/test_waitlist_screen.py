@@ -117,7 +117,7 @@ def test_an_offered_time_shows_in_the_day_view_and_the_list_with_to_whom_and_unt
     assert "offered to Mia K. until Sat 20.02. 12:00" in day  # lapses before Monday
     listed = text(reception.get("/waitlist/"))
     assert 'data-offer="open"' in listed
-    assert "Mon 01 Mar 2027, 10:30 · open until Sat 20.02. 12:00" in listed
+    assert "Mon 01.03.2027 10:30 · open until Sat 20.02. 12:00" in listed
 
 
 def test_the_receptionist_withdraws_an_offer_the_client_declined_by_phone(reception, db, clinic):

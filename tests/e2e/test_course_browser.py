@@ -81,7 +81,7 @@ def test_a_receptionist_plans_resolves_a_clash_and_books_a_course_in_a_real_brow
     # Same time on the next day comes first; one click picks it.
     tuesday = first + timedelta(weeks=2, days=1)
     first_alternative = clash.locator("label.alt").first
-    assert f"{tuesday:%a %d %b}, 10:00" in first_alternative.inner_text()
+    assert f"{tuesday:%a %d.%m.%Y} 10:00" in first_alternative.inner_text()
     first_alternative.click()
     # Any other session that cannot be had (the demo's holiday may fall on a Monday): its
     # first alternative too, or dropped when there is none.

@@ -17,7 +17,12 @@
     var target = document.querySelector('[data-shortcut="' + CSS.escape(ev.key) + '"]');
     if (target) { ev.preventDefault(); target.click(); return; }
     var focus = document.querySelector('[data-shortcut-focus="' + CSS.escape(ev.key) + '"]');
-    if (focus) { ev.preventDefault(); focus.focus(); if (focus.showPicker) { try { focus.showPicker(); } catch (e) {} } return; }
+    if (focus) {
+      ev.preventDefault(); focus.focus();
+      if (focus.type === "text") focus.select();  // type the date over it, then Enter
+      else if (focus.showPicker) { try { focus.showPicker(); } catch (e) {} }
+      return;
+    }
     if (ev.key === "/") {
       var search = document.querySelector('input[type=search], input[name=search], #q');
       if (search) { ev.preventDefault(); search.focus(); search.select(); }
@@ -308,6 +313,7 @@
   };
 
   // Forms that refresh on change (the day picker, the booking form's filters).
+  var WHOLE_DAY = /^(\d{4}[-.]\d{2}[-.]\d{2}|\d{2}[./-]\d{2}[./-]\d{4})$/;
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     var fields = Array.prototype.slice.call(form.elements);
     if (form.id) {
@@ -320,6 +326,12 @@
     fields.forEach(function (el) {
       if (el.tagName === "SELECT" || el.type === "date" || el.type === "checkbox") {
         el.addEventListener("change", refresh);
+      } else if (el.hasAttribute("data-clinic-day")) {
+        // A date typed in full (04.12.2026, 12/04/2026 or 2026-12-04) refreshes at once, as
+        // picking a day did; Enter or Go sends anything else, for the server to judge.
+        el.addEventListener("input", function () {
+          if (WHOLE_DAY.test(el.value.trim())) refresh();
+        });
       }
     });
     if (form.hasAttribute("data-live-filters")) {

@@ -23,6 +23,7 @@ from wtforms import Form
 
 from services.dashboard import context, refusals
 from services.dashboard.auth import is_admin, login_manager
+from shared import clinic_time
 from shared.errors import ClinicError
 
 WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"}
@@ -33,10 +34,14 @@ CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
 def local_dt(value: datetime | None, with_weekday: bool = True) -> str:
+    """Thu 03.12.2026 17:00 at the clinic, in its locale; CSV (without the weekday) keeps ISO
+    2026-12-03 17:00, which spreadsheets read whatever their language."""
     if value is None:
         return ""
     local = value.astimezone(context.tz())
-    return local.strftime("%a %d %b %Y %H:%M" if with_weekday else "%Y-%m-%d %H:%M")
+    if not with_weekday:
+        return local.strftime("%Y-%m-%d %H:%M")
+    return clinic_time.fmt_local(value, context.tz(), with_date=True, locale=context.locale())
 
 
 def _fmt_datetime(view: Any, value: datetime, name: str) -> str:
@@ -44,11 +49,11 @@ def _fmt_datetime(view: Any, value: datetime, name: str) -> str:
 
 
 def _fmt_date(view: Any, value: date, name: str) -> str:
-    return value.strftime("%a %d %b %Y")
+    return context.locale().weekday_and_day(value)
 
 
 def _fmt_time(view: Any, value: time, name: str) -> str:
-    return value.strftime("%H:%M")
+    return context.locale().clock(value)
 
 
 def _fmt_bool(view: Any, value: bool, name: str) -> str:

@@ -24,9 +24,9 @@ from services.dashboard import context, refusals
 from services.dashboard.request_guard import is_number
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.forms import (
-    DateField,
+    ClinicDateField,
+    ClinicTimeField,
     OptionalIdSelect,
-    TimeField,
     near_today,
     opts,
 )
@@ -40,14 +40,14 @@ from shared.slots import Slot
 
 class BookForm(FlaskForm):
     treatment_type_id = OptionalIdSelect("Treatment")
-    date = DateField("Day", validators=[Optional(), near_today])
+    date = ClinicDateField("Day", validators=[Optional(), near_today])
     therapist_id = OptionalIdSelect("Therapist")
     client_id = HiddenField()
     new_name = StringField("Full name", validators=[Length(max=200)])
     new_email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
     new_phone = StringField("Phone", validators=[Length(max=50)])
     slot = StringField("Free time")
-    time = TimeField("Time", validators=[Optional()])
+    time = ClinicTimeField("Time", validators=[Optional()])
     room_id = OptionalIdSelect("Room")
     notes = TextAreaField("Notes for the therapist", validators=[Length(max=5000)])
     override_notice = BooleanField("Book at short notice")
@@ -187,7 +187,10 @@ class BookView(SecureView):
                             th.name,
                             tid,
                             th.colour,
-                            [(slot_value(x), f"{x.start.astimezone(tz):%H:%M}") for x in slots],
+                            [
+                                (slot_value(x), clinic_time.hm(x.start, tz, context.locale()))
+                                for x in slots
+                            ],
                         )
                     )
                 if at is not None and not form.slot.data:
@@ -214,7 +217,7 @@ class BookView(SecureView):
             "groups": groups,
             "slots_problem": slots_problem,
             "preselected": preselected,
-            "at": f"{at:%H:%M}" if at else "",
+            "at": f"{at:%H:%M}" if at else "",  # a hidden field, sent back as it came
             "last_day": _plus(day, DAYS_FOR_ONE_THERAPIST - 1)
             if day and form.therapist_id.data
             else None,
@@ -348,7 +351,7 @@ def _shift(day: date | None, days: int) -> str:
 
 
 def _summary(b: Any, tz: Any) -> str:
-    when = clinic_time.fmt_span(b.start_at, b.end_at, tz)
+    when = clinic_time.fmt_span(b.start_at, b.end_at, tz, context.locale())
     who = b.client.name if b.client else "client"
     tt = b.treatment_type.name if b.treatment_type else "session"
     therapist = b.therapist.name if b.therapist else ""

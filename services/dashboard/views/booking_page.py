@@ -22,9 +22,9 @@ from services.dashboard import context, refusals
 from services.dashboard.request_guard import is_id
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.forms import (
-    DateField,
+    ClinicDateField,
+    ClinicTimeField,
     OptionalIdSelect,
-    TimeField,
     near_today,
     opts,
 )
@@ -44,7 +44,7 @@ from shared import (
 )
 from shared.availability import available_slots
 from shared.course_queries import course_positions
-from shared.errors import ChangedMeanwhile, ClinicError, http_status
+from shared.errors import ChangedMeanwhile, ClinicError, InvalidInput, http_status
 from shared.models import Booking
 from shared.validation import MAX_ID
 
@@ -62,8 +62,8 @@ def VersionField() -> IntegerField:
 
 
 class MoveForm(FlaskForm):
-    date = DateField("Day", validators=[InputRequired(), near_today])
-    time = TimeField("Time", validators=[InputRequired()])
+    date = ClinicDateField("Day", validators=[InputRequired(), near_today])
+    time = ClinicTimeField("Time", validators=[InputRequired()])
     therapist_id = OptionalIdSelect("Therapist")
     room_id = OptionalIdSelect("Room")
     override_notice = BooleanField("Move at short notice")
@@ -74,8 +74,8 @@ class DropForm(FlaskForm):
     """A session dropped on the day or week view: the new day and time, and the therapist
     or room of the column it was dropped in (any other is refused by the rules)."""
 
-    date = DateField("Day", validators=[InputRequired(), near_today])
-    time = TimeField("Time", validators=[InputRequired()])
+    date = ClinicDateField("Day", validators=[InputRequired(), near_today])
+    time = ClinicTimeField("Time", validators=[InputRequired()])
     therapist_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
     room_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
     version = VersionField()
@@ -141,7 +141,9 @@ class BookingPage(SecureView):
                         now=context.now(),
                         expected_sequence=form.version.data,
                     )
-                    when = clinic_time.fmt_span(moved.start_at, moved.end_at, context.tz())
+                    when = clinic_time.fmt_span(
+                        moved.start_at, moved.end_at, context.tz(), context.locale()
+                    )
                     where = f"{moved.therapist.name} in {moved.room.name}"  # type: ignore[union-attr]
                 flash(f"Moved to {when} with {where}. The client gets an update.", "success")
                 return redirect(url_for("booking.show", booking_id=booking_id))
@@ -175,7 +177,9 @@ class BookingPage(SecureView):
                     now=context.now(),
                     expected_sequence=form.version.data,
                 )
-                when = clinic_time.fmt_span(moved.start_at, moved.end_at, context.tz())
+                when = clinic_time.fmt_span(
+                    moved.start_at, moved.end_at, context.tz(), context.locale()
+                )
                 where = f"{moved.therapist.name} in {moved.room.name}"  # type: ignore[union-attr]
         except ClinicError as exc:
             body = {"ok": False, "message": exc.message, "field": exc.field}
@@ -366,8 +370,9 @@ class BookingPage(SecureView):
     def _free_times(
         self, b: Booking, move_form: MoveForm
     ) -> tuple[list[tuple[str, str, int]], str]:
-        """Free times on the move form's day as (HH:MM, day, therapist id), or why none can
-        be offered on that day."""
+        """Free times on the move form's day as (time, day, therapist id) as the clinic writes
+        them, or why none can be offered on that day."""
+        locale = context.locale()
         clinic, day, now, tz = context.clinic(), move_form.date.data, context.now(), context.tz()
         if clinic is None or day is None:
             return [], ""
@@ -397,8 +402,8 @@ class BookingPage(SecureView):
             return [], exc.message
         return [
             (
-                f"{x.start.astimezone(tz):%H:%M}",
-                x.start.astimezone(tz).date().isoformat(),
+                locale.clock(x.start.astimezone(tz)),
+                locale.day(x.start.astimezone(tz)),
                 x.therapist_id,
             )
             for x in slots
@@ -416,7 +421,7 @@ def _describe(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
         if start is None or end is None:
             return ""
         s, e = datetime.fromisoformat(start), datetime.fromisoformat(end)
-        return clinic_time.fmt_span(s, e, tz)
+        return clinic_time.fmt_span(s, e, tz, context.locale())
 
     if "start" in changes and "end" in changes:
         out.append(("When", span("from"), span("to")))
@@ -427,16 +432,17 @@ def _describe(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def _arg_date(raw: str | None) -> date | None:
+    """A day from a link or the "free times on" box: the clinic's pattern or ISO."""
     try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
+        return context.locale().parse_day(raw) if raw else None
+    except InvalidInput:
         return None
 
 
 def _arg_time(raw: str | None) -> time | None:
     try:
-        return time.fromisoformat(raw) if raw else None
-    except ValueError:
+        return context.locale().parse_clock(raw) if raw else None
+    except InvalidInput:
         return None
 
 

@@ -37,12 +37,12 @@ from services.dashboard.views.base import (
 )
 from services.dashboard.views.forms import (
     WEEKDAYS,
+    ClinicDateField,
+    ClinicTimeField,
     ColorField,
-    DateField,
     LocalDateTimeField,
     MultiSelect,
     OptionalIdSelect,
-    TimeField,
     near_today,
     opts,
 )
@@ -271,10 +271,10 @@ class WorkingHoursForm(FlaskForm):
     weekday = SelectField(
         "Day", coerce=int, choices=opts(enumerate(WEEKDAYS)), validators=[InputRequired()]
     )
-    start_time = TimeField("From", validators=[InputRequired()])
-    end_time = TimeField("Until", validators=[InputRequired()])
-    valid_from = DateField("Valid from (optional)", validators=[Optional(), near_today])
-    valid_to = DateField("Valid until (optional)", validators=[Optional(), near_today])
+    start_time = ClinicTimeField("From", validators=[InputRequired()])
+    end_time = ClinicTimeField("Until", validators=[InputRequired()])
+    valid_from = ClinicDateField("Valid from (optional)", validators=[Optional(), near_today])
+    valid_to = ClinicDateField("Valid until (optional)", validators=[Optional(), near_today])
 
 
 ADD_ANOTHER_THERAPIST = "hours_add_another_therapist"

@@ -29,7 +29,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from services.dashboard import context, wording
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.book import chosen_client
-from services.dashboard.views.forms import DateField, OptionalIdSelect, TimeField, near_today, opts
+from services.dashboard.views.forms import (
+    ClinicDateField,
+    ClinicTimeField,
+    OptionalIdSelect,
+    near_today,
+    opts,
+)
 from shared import clients, clinic_time, courses, directory
 from shared.course_plan import MAX_SESSIONS, MIN_SESSIONS, WEEKDAYS, parse_rhythm
 from shared.course_queries import CourseView, course_view
@@ -49,8 +55,8 @@ class PlanForm(FlaskForm):
     treatment_type_id = OptionalIdSelect("Treatment")
     therapist_id = OptionalIdSelect("Therapist")
     client_id = HiddenField()
-    date = DateField("First session", validators=[Optional(), near_today])
-    time = TimeField("Time", validators=[Optional()])
+    date = ClinicDateField("First session", validators=[Optional(), near_today])
+    time = ClinicTimeField("Time", validators=[Optional()])
     rhythm = SelectField("Rhythm", choices=opts(RHYTHMS), default="1w")
     weekdays = SelectMultipleField(
         "Weekdays",
@@ -308,15 +314,16 @@ def _label(field: str) -> str:
 def _row(
     i: int, p: courses.PlannedSession, names: dict[Any, str], rooms: dict[Any, str], tz: Any
 ) -> Row:
+    locale = context.locale()
+
     def label(start: datetime, therapist_id: int | None, room_id: int | None) -> str:
-        local = start.astimezone(tz)
         who = names.get(therapist_id, "")
         where = rooms.get(room_id, "")
-        return f"{local:%a %d %b, %H:%M} · {who} · {where}"
+        return f"{clinic_time.fmt_local(start, tz, True, locale)} · {who} · {where}"
 
     return Row(
         index=i,
-        when=f"{p.start.astimezone(tz):%a %d %b %Y, %H:%M}\u2013{p.end.astimezone(tz):%H:%M}",
+        when=clinic_time.fmt_span(p.start, p.end, tz, locale),
         therapist=names.get(p.therapist_id, "") if p.therapist_id else "",
         room=rooms.get(p.room_id, "") if p.room_id else "",
         free=p.free,

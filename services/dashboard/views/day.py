@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from services.dashboard import context, dayplan, weekplan
 from services.dashboard.views.base import Secured
 from shared import day_data
+from shared.errors import InvalidInput
 
 # How often an open day or week view asks whether anything changed (a booking made through
 # the API shows within this plus one redraw).
@@ -30,9 +31,9 @@ def _day_arg(raw: str | None) -> tuple[date, str | None]:
     if not raw:
         return today, None
     try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        return today, f"{raw!r} is not a date like 2027-03-01: showing today"
+        day = context.locale().parse_day(raw)
+    except InvalidInput as exc:
+        return today, f"{raw[:40]!r}: {exc.message}. Showing today."
     if abs(day.year - today.year) > MAX_YEARS_AWAY:
         return today, f"{raw} is more than {MAX_YEARS_AWAY} years away: showing today"
     return day, None
@@ -66,7 +67,9 @@ class DayView(Secured, AdminIndexView):
                 show_cancelled=show_cancelled,
                 locale=context.locale(),
             )
-        plan = weekplan.build_week(data, mode=mode, tz=tz, now=context.now())
+        plan = weekplan.build_week(
+            data, mode=mode, tz=tz, now=context.now(), locale=context.locale()
+        )
 
         def link(**changes: object) -> str:
             args: dict[str, Any] = {"date": first.isoformat(), "by": mode}
@@ -99,7 +102,9 @@ class DayView(Secured, AdminIndexView):
             data = day_data.load_day(
                 s, day=day, tz=tz, show_cancelled=show_cancelled, locale=context.locale()
             )
-        plan = dayplan.build_day(data, mode=mode, tz=tz, now=context.now())
+        plan = dayplan.build_day(
+            data, mode=mode, tz=tz, now=context.now(), locale=context.locale()
+        )
 
         def link(**changes: object) -> str:
             args: dict[str, Any] = {"date": day.isoformat(), "by": mode}
@@ -120,7 +125,7 @@ class DayView(Secured, AdminIndexView):
             prev_day=(day - timedelta(days=1)).isoformat(),
             next_day=(day + timedelta(days=1)).isoformat(),
             clinic=context.clinic(),
-            now_label=f"{context.now().astimezone(context.tz()):%H:%M}",
+            now_label=context.locale().clock(context.now().astimezone(context.tz())),
             marker=marker,
             poll_ms=LIVE_POLL_MS,
         )

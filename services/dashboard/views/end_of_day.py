@@ -39,8 +39,8 @@ def _day(raw: str | None) -> date:
     if not raw:
         return context.today()
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
+        return context.locale().parse_day(raw)
+    except InvalidInput:
         return context.today()
 
 

@@ -7,16 +7,22 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_admin.form.widgets import Select2Widget
-from wtforms import SelectField, SelectMultipleField, ValidationError
-from wtforms.fields import ColorField, DateField, DateTimeLocalField, TimeField
+from wtforms import Field, SelectField, SelectMultipleField, ValidationError
+from wtforms.fields import ColorField
+from wtforms.widgets import TextInput
+
+from services.dashboard import context
+from shared.clinic_locale import Locale
+from shared.errors import InvalidInput
 
 __all__ = [
+    "ClinicDateField",
+    "ClinicDateTimeField",
+    "ClinicTimeField",
     "ColorField",
-    "DateField",
     "LocalDateTimeField",
     "MultiSelect",
     "OptionalIdSelect",
-    "TimeField",
     "near_today",
     "opts",
 ]
@@ -51,10 +57,95 @@ def near_today(form: Any, field: Any) -> None:
         raise ValidationError(f"pick a date within {MAX_YEARS_AWAY} years of today")
 
 
-def LocalDateTimeField(label: str, **kwargs: Any) -> DateTimeLocalField:
-    """A wall-clock date and time at the clinic (converted to UTC by the view)."""
+class _ClinicInput(TextInput):
+    """A text box showing the clinic's pattern (dd.mm.yyyy, hh:mm) as its placeholder: the
+    browser's own date and time pickers follow the browser's locale, not the clinic's."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("placeholder", field.hint(context.locale()))
+        kwargs.setdefault("inputmode", field.inputmode(context.locale()))
+        kwargs.setdefault("autocomplete", "off")
+        if isinstance(field, ClinicDateField):
+            kwargs.setdefault("data-clinic-day", "")  # dashboard.js: a whole date refreshes
+        return super().__call__(field, **kwargs)
+
+
+class _ClinicTypedField(Field):
+    """A date and/or time typed as the clinic writes it (ISO is accepted too); anything else
+    is refused with a message naming the pattern. Parsing and writing are `Locale`'s."""
+
+    widget = _ClinicInput()
+
+    def hint(self, locale: Locale) -> str:
+        raise NotImplementedError
+
+    def write(self, locale: Locale, value: Any) -> str:
+        raise NotImplementedError
+
+    def read(self, locale: Locale, typed: str) -> Any:
+        raise NotImplementedError
+
+    def inputmode(self, locale: Locale) -> str:
+        return "text" if locale.twelve_hour else "numeric"
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.write(context.locale(), self.data) if self.data is not None else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return  # InputRequired or Optional says whether that is all right
+        try:
+            self.data = self.read(context.locale(), str(valuelist[0]))
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+
+
+class ClinicDateField(_ClinicTypedField):
+    """A day: 04.12.2026 in a clinic in Ljubljana, 12/04/2026 in one in New York."""
+
+    def hint(self, locale: Locale) -> str:
+        return locale.date_hint
+
+    def write(self, locale: Locale, value: Any) -> str:
+        return locale.day(value)
+
+    def read(self, locale: Locale, typed: str) -> Any:
+        return locale.parse_day(typed, self.name)
+
+
+class ClinicTimeField(_ClinicTypedField):
+    """A wall-clock time: 17:30, or 5:30 PM where the clinic writes 12-hour times."""
+
+    def hint(self, locale: Locale) -> str:
+        return locale.clock_hint
+
+    def write(self, locale: Locale, value: Any) -> str:
+        return locale.clock(value)
+
+    def read(self, locale: Locale, typed: str) -> Any:
+        return locale.parse_clock(typed, self.name)
+
+
+class ClinicDateTimeField(_ClinicTypedField):
+    """A wall-clock date and time at the clinic, 04.12.2026 17:30 (made UTC by the view)."""
+
+    def hint(self, locale: Locale) -> str:
+        return f"{locale.date_hint} {locale.clock_hint}"
+
+    def write(self, locale: Locale, value: Any) -> str:
+        return locale.day_and_clock(value)
+
+    def read(self, locale: Locale, typed: str) -> Any:
+        return locale.parse_day_and_clock(typed, self.name)
+
+
+def LocalDateTimeField(label: str, **kwargs: Any) -> ClinicDateTimeField:
+    """A wall-clock date and time at the clinic within ten years of today."""
     kwargs["validators"] = [*kwargs.get("validators", []), near_today]
-    return DateTimeLocalField(label, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
+    return ClinicDateTimeField(label, **kwargs)
 
 
 def optional_int(value: Any) -> int | None:

@@ -45,11 +45,12 @@ def status_badge(status: str) -> Markup:
 def _when(view: Any, ctx: Any, model: Booking, name: str) -> Markup:
     url = url_for("booking.show", booking_id=model.id)
     tz = context.tz()
+    locale = context.locale()
     start = model.start_at.astimezone(tz)
     end = model.end_at.astimezone(tz)
     return Markup(
-        f'<a class="booking-link" href="{escape(url)}">{start:%a %d %b %Y} '
-        f"<b>{clinic_time.hm(start, tz)}</b>\u2013{clinic_time.hm(end, tz)}</a>"
+        f'<a class="booking-link" href="{escape(url)}">{locale.weekday_and_day(start)} '
+        f"<b>{clinic_time.hm(start, tz, locale)}</b>\u2013{clinic_time.hm(end, tz, locale)}</a>"
     )
 
 

@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from services.dashboard import context
 from services.dashboard.views.base import SecureView
 from services.dashboard.views.book import chosen_client
-from services.dashboard.views.forms import DateField, OptionalIdSelect, near_today, opts
+from services.dashboard.views.forms import ClinicDateField, OptionalIdSelect, near_today, opts
 from shared import clients, clinic_time, directory, explanations, offers, waitlist
 from shared.errors import ClinicError
 from shared.models import EntryStatus
@@ -57,8 +57,8 @@ class EntryForm(FlaskForm):
     client_id = HiddenField()
     treatment_type_id = OptionalIdSelect("Treatment", validators=[InputRequired()])
     therapist_id = OptionalIdSelect("Therapist")
-    first_day = DateField("From", validators=[InputRequired(), near_today])
-    last_day = DateField("Until", validators=[InputRequired(), near_today])
+    first_day = ClinicDateField("From", validators=[InputRequired(), near_today])
+    last_day = ClinicDateField("Until", validators=[InputRequired(), near_today])
     mornings = BooleanField("Mornings (before 12:00)", default=True)
     afternoons = BooleanField("Afternoons (12:00 to 17:00)", default=True)
     evenings = BooleanField("Evenings (from 17:00)", default=True)
@@ -182,8 +182,8 @@ class WaitlistView(SecureView):
             args.update({k: str(v) for k, v in changes.items()})
             return url_for(".index", **{k: v for k, v in args.items() if v})
 
-        def when(instant: Any, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-            return instant.astimezone(tz).strftime(fmt)
+        def when(instant: Any, with_date: bool = True) -> str:
+            return clinic_time.fmt_local(instant, tz, with_date, context.locale())
 
         def lapses(offer: Any) -> str:
             """As the day view says it: with the day when not the offered time's."""
