@@ -342,3 +342,15 @@ def test_hostile_or_mistyped_input_is_refused_with_a_message_never_a_500(
     assert "alert" in text(response) or "invalid-feedback" in text(response)
     with db.read() as s:
         assert s.exec(select(Booking)).first() is None
+
+
+def test_a_day_from_a_link_shows_as_the_clinic_writes_it_and_a_typo_names_the_pattern(
+    reception, clinic
+):
+    page, _ = _slots(reception, clinic, day="2027-03-01")  # ISO, as the day view links
+    assert 'value="01.03.2027"' in page and 'placeholder="dd.mm.yyyy"' in page
+    page, slots = _slots(reception, clinic, day="01.03.2027")  # as the receptionist types it
+    assert _slot(clinic, "09:00") in slots
+    page, slots = _slots(reception, clinic, day="03/01/2027")
+    assert "Write the date as dd.mm.yyyy" in page
+    assert slots == []

@@ -112,3 +112,11 @@ def test_a_first_session_at_a_time_the_clocks_skip_is_refused_naming_the_jump(re
         "03:00 is the first time that day" in page
     )
     assert not choices(page)  # no plan is offered for a time that does not exist
+
+
+def test_a_first_day_typed_so_it_cannot_be_read_names_the_pattern(reception, clinic):
+    page = reception.get(
+        "/course/new", query_string={"treatment_type_id": clinic.facial.id, "date": "1/3/2027"}
+    )
+    assert page.status_code == 200
+    assert "Write the date as dd.mm.yyyy" in text(page)

@@ -669,3 +669,25 @@ def test_rotating_a_feed_link_replaces_the_token(admin, db, clinic):
 def test_rotating_an_unknown_feed_is_a_404(admin, clinic):
     assert admin.post("/feeds/rotate/room/999").status_code == 404
     assert admin.post("/feeds/rotate/planet/1").status_code == 404
+
+
+def test_a_clinic_in_new_york_reads_and_shows_american_dates_and_12_hour_times(admin, db, clinic):
+    with db.transaction() as s:
+        s.get(Clinic, 1).locale = "en-US"
+    response = admin.post(
+        "/time-off/new/",
+        {
+            "therapist_id": str(clinic.boris.id),
+            "starts": "03/01/2027 9:00 AM",
+            "ends": "03/01/2027 1:30 PM",
+            "reason": "Dentist",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    with db.read() as s:
+        off = s.exec(select(TimeOff)).one()
+    assert (off.start_at, off.end_at) == (local(MONDAY, "09:00"), local(MONDAY, "13:30"))
+    listed = text(admin.get("/time-off/"))
+    assert "Mon 03/01/2027 9:00 AM" in listed and "Mon 03/01/2027 1:30 PM" in listed
+    form = text(admin.get("/time-off/new/"))
+    assert 'placeholder="mm/dd/yyyy h:mm AM/PM"' in form

@@ -29,6 +29,7 @@ from services.dashboard.views.forms import (
     OptionalIdSelect,
     near_today,
     opts,
+    show_unreadable,
 )
 from shared import bookable, booking, clients, clinic_time, directory
 from shared.availability import available_slots
@@ -102,6 +103,8 @@ class BookView(SecureView):
         self._choices(form)
         if not posted and form.date.data is None and not form.date.raw_data:
             form.date.data = context.today()
+        if not posted:
+            show_unreadable(form)
         if posted and form.validate_on_submit():
             done = self._book(form)
             if done is not None:

@@ -35,6 +35,7 @@ from services.dashboard.views.forms import (
     OptionalIdSelect,
     near_today,
     opts,
+    show_unreadable,
 )
 from shared import clients, clinic_time, courses, directory
 from shared.course_plan import MAX_SESSIONS, MIN_SESSIONS, WEEKDAYS, parse_rhythm
@@ -119,6 +120,7 @@ class CourseViews(SecureView):
     def new(self) -> Any:
         form = PlanForm(formdata=request.args, meta={"csrf": False})
         self._choices(form)
+        show_unreadable(form)
         if request.method == "POST":
             done = self._book()
             if done is not None:

@@ -25,6 +25,7 @@ __all__ = [
     "OptionalIdSelect",
     "near_today",
     "opts",
+    "show_unreadable",
 ]
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -89,9 +90,10 @@ class _ClinicTypedField(Field):
         return "text" if locale.twelve_hour else "numeric"
 
     def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.write(context.locale(), self.data) if self.data is not None else ""
+        """What was read, as the clinic writes it (a link's ISO day too); a typo as typed."""
+        if self.data is not None:
+            return self.write(context.locale(), self.data)
+        return str(self.raw_data[0]) if self.raw_data else ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = None
@@ -140,6 +142,14 @@ class ClinicDateTimeField(_ClinicTypedField):
 
     def read(self, locale: Locale, typed: str) -> Any:
         return locale.parse_day_and_clock(typed, self.name)
+
+
+def show_unreadable(form: Any) -> None:
+    """Forms sent with GET are not validated: a day or time typed so that it cannot be read
+    still says why under its field (instead of silently showing nothing)."""
+    for field in form:
+        if isinstance(field, _ClinicTypedField) and field.process_errors:
+            field.errors = list(field.process_errors)
 
 
 def LocalDateTimeField(label: str, **kwargs: Any) -> ClinicDateTimeField:
