@@ -102,9 +102,7 @@ class DayView(Secured, AdminIndexView):
             data = day_data.load_day(
                 s, day=day, tz=tz, show_cancelled=show_cancelled, locale=context.locale()
             )
-        plan = dayplan.build_day(
-            data, mode=mode, tz=tz, now=context.now(), locale=context.locale()
-        )
+        plan = dayplan.build_day(data, mode=mode, tz=tz, now=context.now(), locale=context.locale())
 
         def link(**changes: object) -> str:
             args: dict[str, Any] = {"date": day.isoformat(), "by": mode}
