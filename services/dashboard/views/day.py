@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from services.dashboard import context, dayplan, weekplan
 from services.dashboard.views.base import Secured
+from services.dashboard.views.forms import MAX_YEARS_AWAY
 from shared import day_data
 from shared.errors import InvalidInput
 
@@ -21,9 +22,6 @@ from shared.errors import InvalidInput
 LIVE_POLL_MS = 2000
 
 PX_PER_MINUTE = 1.5
-
-
-MAX_YEARS_AWAY = 10
 
 
 def _day_arg(raw: str | None) -> tuple[date, str | None]:

@@ -45,7 +45,7 @@ def opts(pairs: Iterable[tuple[Any, str]]) -> list[Any]:
     return out
 
 
-MAX_YEARS_AWAY = 10
+MAX_YEARS_AWAY = 10  # further from today is a typo: forms refuse it, the day view shows today
 
 
 def near_today(form: Any, field: Any) -> None:
