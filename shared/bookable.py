@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from shared import clinic_time
+from shared import clinic_locale, clinic_time
 from shared.errors import BeyondHorizon, BookingRefused, InThePast
 from shared.models import Clinic
 from shared.slots import booking_window
@@ -18,7 +18,9 @@ def day_refusal(clinic: Clinic, day: date, now: datetime) -> BookingRefused | No
     """Why no time on the clinic's local `day` can be booked at `now`, or None."""
     tz = clinic_time.zone(clinic.timezone)
     if day < clinic_time.local_date(now, tz):
-        return InThePast(f"{day:%a %d %b %Y} is in the past", field="date")
+        return InThePast(
+            f"{clinic_locale.of_clinic(clinic).weekday_and_day(day)} is in the past", field="date"
+        )
     _, latest = booking_window(clinic, now)
     if clinic_time.day_start(day, tz) >= latest:
         return BeyondHorizon(

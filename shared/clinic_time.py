@@ -66,19 +66,24 @@ def require_aware(value: datetime, field: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def wall_instant(day: date, at: time, tz: ZoneInfo, field: str) -> datetime:
+def wall_instant(
+    day: date, at: time, tz: ZoneInfo, field: str, locale: Locale | None = None
+) -> datetime:
     """The UTC instant of a wall-clock time someone typed. A time the clocks skip (spring)
-    is refused naming the jump; one they show twice (autumn) is its first occurrence, and
-    `fmt_local` shows which with its offset. Raises InvalidInput."""
+    is refused naming the jump (as the clinic's `locale` writes times); one they show twice
+    (autumn) is its first occurrence, and `fmt_local` shows which with its offset.
+    Raises InvalidInput."""
     require_date(day, field)
     instant = local_to_utc(day, at, tz)
     wall = datetime.combine(day, at.replace(tzinfo=None, fold=0))
     if instant.astimezone(tz).replace(tzinfo=None) != wall:
         jumps_at = (instant - timedelta(seconds=1)).astimezone(tz) + timedelta(seconds=1)
         first = instant.astimezone(tz)
+        clock = locale.clock if locale else (lambda value: f"{value:%H:%M}")
+        on = locale.weekday_and_day(day) if locale else f"{day:%a %d %b %Y}"
         raise InvalidInput(
-            f"{at:%H:%M} does not exist on {day:%a %d %b %Y}: clocks go forward at "
-            f"{jumps_at:%H:%M}; {first:%H:%M} is the first time that day",
+            f"{clock(at)} does not exist on {on}: clocks go forward at "
+            f"{clock(jumps_at)}; {clock(first)} is the first time that day",
             field=field,
         )
     return instant

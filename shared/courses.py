@@ -268,7 +268,7 @@ def book_course(
     cid = pk(client.id)
     kept = _sessions_kept(session, sessions, cid, offer, now)
     starts = _ordered_starts(sessions, kept)
-    tz, total, reach = catalog.tz, len(sessions), horizon_days(catalog)
+    total, reach = len(sessions), horizon_days(catalog)
     wanted = [i for i, choice in enumerate(sessions) if choice.booking_id is None]
     requests = [
         PlacementRequest(
@@ -289,7 +289,7 @@ def book_course(
             refusal.field = f"sessions[{i}].{refusal.field or 'start'}"  # e.g. an unknown room
             raise refusal
         if refusal is not None:
-            raise course_session_error(i, total, _when(starts[i], offer, tz), refusal)
+            raise course_session_error(i, total, _when(starts[i], offer, catalog), refusal)
         assert outcome.placement is not None
         placements[i] = outcome.placement
 
@@ -327,7 +327,7 @@ def book_course(
                 invite_client=False,
             )
         except BookingConflict as exc:  # a racing writer won at the database's guard
-            raise course_session_error(i, total, _when(starts[i], offer, tz), exc) from None
+            raise course_session_error(i, total, _when(starts[i], offer, catalog), exc) from None
         booked.append(made)
     session.flush()
     course_outbox.enqueue(session, course, booked, MessageKind.COURSE_INVITE)
@@ -397,8 +397,8 @@ def _ordered_starts(sessions: Sequence[SessionChoice], kept: dict[int, Booking])
     return starts
 
 
-def _when(start: datetime, offer: Offer, tz: ZoneInfo) -> str:
-    return clinic_time.fmt_span(start, start + offer.duration, tz)
+def _when(start: datetime, offer: Offer, catalog: CatalogSnapshot) -> str:
+    return clinic_time.fmt_span(start, start + offer.duration, catalog.tz, catalog.locale)
 
 
 # -- cancel ------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ def closure(
     room_id: int | None,
     room_names: Mapping[int, str],
     tz: ZoneInfo,
+    locale: Locale,
 ) -> ClosedForBooking | None:
     """The clinic's closure over `blocked`, or the room's, whichever starts first."""
     in_the_way = [
@@ -73,7 +74,7 @@ def closure(
         return None
     room, span = min(in_the_way, key=lambda found: found[1][0])
     reason = reasons.get((room, span), "")
-    when = clinic_time.fmt_span(span[0], span[1], tz) + (f" ({reason})" if reason else "")
+    when = clinic_time.fmt_span(span[0], span[1], tz, locale) + (f" ({reason})" if reason else "")
     if room is None:
         return ClosedForBooking(f"The clinic is closed {when}", field="start")
     return ClosedForBooking(
@@ -89,6 +90,7 @@ def absence(
     reasons: Mapping[Interval, str],
     hours: Iterable[WeeklyBlock],
     tz: ZoneInfo,
+    locale: Locale,
 ) -> TherapistOnTimeOff | OutsideWorkingHours:
     """Time off over the session, else the hours the therapist works that day."""
     away = sorted(span for span in time_off if span[0] < end and span[1] > start)
@@ -96,20 +98,20 @@ def absence(
         span = away[0]
         reason = reasons.get(span, "")
         return TherapistOnTimeOff(
-            f"{name} is away {clinic_time.fmt_span(span[0], span[1], tz)}"
+            f"{name} is away {clinic_time.fmt_span(span[0], span[1], tz, locale)}"
             + (f" ({reason})" if reason else ""),
             field="start",
         )
     day = clinic_time.local_date(start, tz)
     worked = ", ".join(
-        f"{b.start_time:%H:%M}-{b.end_time:%H:%M}"
+        f"{locale.clock(b.start_time)}-{locale.clock(b.end_time)}"
         for b in sorted(hours, key=lambda b: b.start_time)
         if b.weekday == day.weekday()
         and (b.valid_from is None or b.valid_from <= day)
         and (b.valid_to is None or day <= b.valid_to)
     )
     return OutsideWorkingHours(
-        f"{name} does not work {clinic_time.fmt_span(start, end, tz)}"
+        f"{name} does not work {clinic_time.fmt_span(start, end, tz, locale)}"
         + (f" (works {worked} that day)" if worked else " (does not work that day)"),
         field="start",
     )
@@ -126,18 +128,20 @@ def busy(
     wanted: Interval | None = None,
     *,
     hold: str | None = None,
+    locale: Locale,
 ) -> BookingConflict:
-    """'Room 1 is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation', with the
+    """'Room 1 is booked Mon 01.03.2027 10:00-11:00 for Facial rejuvenation', with the
     buffers spelled out when only they collide; a hold is named as one (`hold`, from
-    `hold`), e.g. 'is held ... awaiting the client's confirmation until 14:30'."""
-    span = clinic_time.fmt_span(other[0], other[1], tz)
+    `hold`), e.g. 'is held ... awaiting the client's confirmation until 14:30'; dates and
+    times as the clinic's `locale` writes them."""
+    span = clinic_time.fmt_span(other[0], other[1], tz, locale)
     booked = "booked" if hold is None else "held"
     treatment = treatment if hold is None else f"{treatment}, {hold}"
     buffers = ""
     if wanted is not None and not (other[0] < wanted[1] and wanted[0] < other[1]):
-        held = f"{clinic_time.fmt_local(other_blocked[0], tz)}-"
-        held += clinic_time.fmt_local(other_blocked[1], tz)
-        needs = f"{clinic_time.fmt_local(blocked[0], tz)}-{clinic_time.fmt_local(blocked[1], tz)}"
+        held = f"{clinic_time.hm(other_blocked[0], tz, locale)}-"
+        held += clinic_time.hm(other_blocked[1], tz, locale)
+        needs = f"{clinic_time.hm(blocked[0], tz, locale)}-{clinic_time.hm(blocked[1], tz, locale)}"
         buffers = (
             f"; with time to prepare and clean up that holds {held}, and this session needs {needs}"
         )

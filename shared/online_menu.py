@@ -141,7 +141,9 @@ def week(
         monday = first - timedelta(days=first.weekday())
         if monday < this_monday or monday > last:
             raise InvalidInput(
-                f"choose a week between {this_monday:%d %b %Y} and {last:%d %b %Y}", field="week"
+                f"choose a week between {catalog.locale.day(this_monday)} and "
+                f"{catalog.locale.day(last)}",
+                field="week",
             )
         return _week(session, catalog, chosen, asked, monday, now, last)
     shown = found = _week(session, catalog, chosen, asked, this_monday, now, last)

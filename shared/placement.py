@@ -251,11 +251,15 @@ class Placer:
         if not clinic_time.on_grid(start, tz, catalog.step_minutes):
             raise NotOnSlotGrid(
                 f"Sessions start every {catalog.step_minutes} minutes; "
-                f"{clinic_time.fmt_local(start, tz)} is not one of those times",
+                f"{clinic_time.fmt_local(start, tz, locale=catalog.locale)} is not one of those "
+                "times",
                 field="start",
             )
         if start <= self.now:
-            raise InThePast(f"{clinic_time.fmt_span(start, end, tz)} is in the past", field="start")
+            raise InThePast(
+                f"{clinic_time.fmt_span(start, end, tz, catalog.locale)} is in the past",
+                field="start",
+            )
         earliest, latest = booking_window(catalog, self.now)
         horizon = catalog.booking_horizon_days
         if req.horizon_days is not None:
@@ -350,6 +354,7 @@ class Placer:
 
     def _fit(self, req: PlacementRequest, c: _Checked) -> Placement:
         tz, start, end, blocked = self.tz, req.start, c.end, c.blocked
+        locale = self.catalog.locale
         lo, hi = c.window
         leave_out = req.moving_booking_id
         clinic_closed = [s for room, s in self._closures(lo, hi) if room is None]
@@ -362,7 +367,8 @@ class Placer:
             named_room is not None and overlaps(merge(room_closed[named_room]), *blocked)
         ):
             raise self._closed(blocked, named_room) or ClosedForBooking(
-                f"The clinic is closed {clinic_time.fmt_span(start, end, tz)}", field="start"
+                f"The clinic is closed {clinic_time.fmt_span(start, end, tz, locale)}",
+                field="start",
             )
 
         if req.client_id is not None:
@@ -395,7 +401,7 @@ class Placer:
             raise NoAvailability(
                 explanations.with_reasons(
                     f"No therapist who gives {c.offer.name} is free "
-                    f"{clinic_time.fmt_span(start, end, tz)}",
+                    f"{clinic_time.fmt_span(start, end, tz, locale)}",
                     [r.message for r in refusals],
                 ),
                 field="therapist_id",
@@ -425,7 +431,7 @@ class Placer:
                     raise NoAvailability(
                         explanations.with_reasons(
                             f"No room suitable for {c.offer.name} is free "
-                            f"{clinic_time.fmt_span(start, end, tz)}",
+                            f"{clinic_time.fmt_span(start, end, tz, locale)}",
                             [
                                 self._why_not_room(rid, h, req, c)
                                 for rid, (h, _) in busy_by_room.items()
@@ -480,6 +486,7 @@ class Placer:
                 {s: r for (tid, s), r in diary.time_off_reasons.items() if tid == therapist.id},
                 self.catalog.hours.get(therapist.id, ()),
                 self.tz,
+                self.catalog.locale,
             )
         return self._conflict(TherapistBusy, therapist, held, req, c)
 
@@ -495,7 +502,13 @@ class Placer:
         names = {r.id: r.name for r in self.catalog.rooms.values()}
         diary = self._diary
         return explanations.closure(
-            diary.closures, diary.closure_reasons, blocked, room_id, names, self.tz
+            diary.closures,
+            diary.closure_reasons,
+            blocked,
+            room_id,
+            names,
+            self.tz,
+            self.catalog.locale,
         )
 
     def _conflict(
@@ -534,6 +547,7 @@ class Placer:
             self.tz,
             (req.start, c.end),
             hold=hold,
+            locale=self.catalog.locale,
         )
 
     def _session_start(self, held: _Held) -> datetime:

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from shared.accounts import replace_api_key, revoke_api_key
-from shared.models import Booking, Client, OutboxMessage
+from shared.models import Booking, Client, Clinic, OutboxMessage
 from tests.factories import MONDAY, local
 
 
@@ -79,7 +79,38 @@ def test_two_clients_wanting_one_slot_the_second_gets_409_naming_what_is_in_the_
     assert error["code"] == "therapist_busy"
     assert (
         error["message"]
-        == "Anna Novak is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation"
+        == "Anna Novak is booked Mon 01.03.2027 10:00-11:00 for Facial rejuvenation"
+    )
+
+
+@pytest.mark.parametrize(
+    ("tag", "written"),
+    [
+        ("en-US", "Mon 03/01/2027 2:00 PM-3:00 PM"),
+        ("sl-SI", "Mon 01.03.2027 14:00-15:00"),
+        ("", "Mon 01.03.2027 14:00-15:00"),  # from the timezone, Europe/Ljubljana
+    ],
+)
+def test_a_refusal_writes_the_date_and_time_as_the_clinics_locale_does(
+    client, clinic, auth, db, tag, written
+):
+    with db.transaction() as s:
+        s.get(Clinic, 1).locale = tag
+    first = client.post("/api/v1/bookings", json=new_booking(clinic, "14:00"), headers=auth)
+    assert first.status_code == 201
+    second = client.post(
+        "/api/v1/bookings",
+        json=new_booking(
+            clinic,
+            "14:00",
+            therapist_id=clinic.anna.id,
+            client={"name": "Nina Kos", "email": "nina@example.com"},
+        ),
+        headers=auth,
+    )
+    assert second.status_code == 409
+    assert second.get_json()["error"]["message"] == (
+        f"Anna Novak is booked {written} for Facial rejuvenation"
     )
 
 
@@ -95,7 +126,7 @@ def test_a_named_busy_room_is_refused_with_its_name(client, clinic, auth):
     response = client.post("/api/v1/bookings", json=body, headers=auth)
     assert response.status_code == 409
     assert response.get_json()["error"]["message"].startswith(
-        "Room 1 is booked Mon 01 Mar 2027 10:00-11:00"
+        "Room 1 is booked Mon 01.03.2027 10:00-11:00"
     )
 
 

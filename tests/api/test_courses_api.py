@@ -146,7 +146,7 @@ def test_a_time_taken_meanwhile_is_a_409_naming_the_session_and_nothing_is_writt
     error = refused.json["error"]
     assert error["code"] == "course_session_conflict"
     assert list(error["fields"]) == ["sessions[5].start"]
-    assert error["message"].startswith("Session 6 of 10 (Mon 05 Apr 2027 10:00-11:00): ")
+    assert error["message"].startswith("Session 6 of 10 (Mon 05.04.2027 10:00-11:00): ")
     with db.read() as session:
         assert snapshot(session) == before
 

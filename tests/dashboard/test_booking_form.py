@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from shared import booking
-from shared.models import Booking, BookingEvent, Client, OutboxMessage
+from shared.models import Booking, BookingEvent, Client, Clinic, OutboxMessage
 from tests.dashboard.conftest import CSRF, RECEPTION, log_in, text
 from tests.factories import MONDAY, NOW, local
 
@@ -120,11 +120,43 @@ def test_a_time_taken_meanwhile_is_refused_with_the_rules_message_and_nothing_is
     )
     assert response.status_code == 422
     body = text(response)
-    assert "Anna Novak is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation" in body
+    assert "Anna Novak is booked Mon 01.03.2027 10:00-11:00 for Facial rejuvenation" in body
     assert 'class="alert alert-danger refusal"' in body
     with db.read() as s:
         assert len(s.exec(select(Booking)).all()) == 1
         assert s.exec(select(Client).where(Client.name == "Late Comer")).first() is None
+
+
+def test_an_american_clinic_is_told_the_time_in_the_way_in_12_hour_american_writing(
+    reception, db, clinic
+):
+    with db.transaction() as s:
+        s.get(Clinic, 1).locale = "en-US"
+        booking.book(
+            s,
+            treatment_type_id=clinic.facial.id,
+            start=local(MONDAY, "14:00"),
+            client_id=clinic.other_client.id,
+            therapist_id=clinic.anna.id,
+            actor="api",
+            now=NOW,
+        )
+    response = reception.post(
+        "/book/",
+        _form(
+            clinic,
+            date="03/01/2027",
+            client_id=clinic.client.id,
+            time="2:00 PM",
+            therapist_id=clinic.anna.id,
+        ),
+    )
+    assert response.status_code == 422
+    assert "Anna Novak is booked Mon 03/01/2027 2:00 PM-3:00 PM for Facial rejuvenation" in text(
+        response
+    )
+    with db.read() as s:
+        assert len(s.exec(select(Booking)).all()) == 1
 
 
 def test_a_time_outside_working_hours_typed_by_hand_is_refused_under_the_time(
@@ -137,7 +169,7 @@ def test_a_time_outside_working_hours_typed_by_hand_is_refused_under_the_time(
     assert response.status_code == 422
     body = text(response)
     assert (
-        "Anna Novak does not work Mon 01 Mar 2027 17:30-18:30 (works 09:00-17:00 that day)" in body
+        "Anna Novak does not work Mon 01.03.2027 17:30-18:30 (works 09:00-17:00 that day)" in body
     )
     with db.read() as s:
         assert s.exec(select(Booking)).first() is None
@@ -226,7 +258,7 @@ def test_the_same_client_twice_at_once_is_refused(reception, db, clinic):
         "/book/", _form(clinic, client_id=clinic.client.id, slot=_slot(clinic, "10:15"))
     )
     assert response.status_code == 422
-    assert "The client already has a session Mon 01 Mar 2027 10:00-10:45" in text(response)
+    assert "The client already has a session Mon 01.03.2027 10:00-10:45" in text(response)
 
 
 def test_short_notice_is_refused_unless_the_receptionist_overrides_it(reception, db, clinic, clock):

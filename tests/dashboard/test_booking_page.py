@@ -134,7 +134,7 @@ def test_moving_onto_a_taken_time_is_refused_with_the_rules_message(reception, d
         _seen(db, facial, date="2027-03-01", time="14:00", therapist_id=str(clinic.anna.id)),
     )
     assert response.status_code == 422
-    assert "Anna Novak is booked Mon 01 Mar 2027 14:00-15:00 for Facial rejuvenation" in text(
+    assert "Anna Novak is booked Mon 01.03.2027 14:00-15:00 for Facial rejuvenation" in text(
         response
     )
     assert _row(db, facial).start_at == local(MONDAY, "10:00")
@@ -287,7 +287,7 @@ def test_just_after_local_midnight_yesterday_is_in_the_past_although_utc_is_stil
     body = text(
         reception.get(f"/booking/{at_half_past_midnight}", query_string={"move_date": "2027-02-19"})
     )
-    assert "Fri 19 Feb 2027 is in the past" in body
+    assert "Fri 19.02.2027 is in the past" in body
     assert "Free on" not in body
 
 

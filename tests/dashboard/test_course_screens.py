@@ -108,7 +108,7 @@ def test_cancelling_the_rest_of_a_course_leaves_the_sessions_already_had(
 def test_a_first_session_at_a_time_the_clocks_skip_is_refused_naming_the_jump(reception, clinic):
     page = text(reception.get(plan_url(clinic, date="2027-03-28", time="02:30")))
     assert (
-        "First session: 02:30 does not exist on Sun 28 Mar 2027: clocks go forward at 02:00; "
+        "First session: 02:30 does not exist on Sun 28.03.2027: clocks go forward at 02:00; "
         "03:00 is the first time that day" in page
     )
     assert not choices(page)  # no plan is offered for a time that does not exist

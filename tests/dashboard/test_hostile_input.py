@@ -130,7 +130,7 @@ def test_a_move_to_a_time_the_clocks_skip_is_refused_naming_the_jump(reception, 
     response = reception.post(f"/booking/{facial_at_ten}/move", values)
     assert response.status_code == 422
     assert (
-        "02:30 does not exist on Sun 28 Mar 2027: clocks go forward at 02:00; "
+        "02:30 does not exist on Sun 28.03.2027: clocks go forward at 02:00; "
         "03:00 is the first time that day"
     ) in text(response)
     assert everything(db) == before

@@ -176,7 +176,7 @@ def test_a_receptionist_booking_a_held_time_through_the_api_hears_whose_hold_it_
         )
     assert answer.status_code == 409
     message = answer.json()["error"]["message"]
-    assert "Anna Novak is held Mon 01 Mar 2027 10:00-11:00" in message
+    assert "Anna Novak is held Mon 01.03.2027 10:00-11:00" in message
     assert "booked online for Eva H., awaiting confirmation until" in message
     with db.read() as session:
         assert session.get(Booking, hold.id).status == "held"

@@ -113,7 +113,7 @@ def test_a_session_running_past_the_therapists_hours_is_refused_with_the_hours_o
         client_id=clinic.client.id,
     )
     assert err.message == (
-        "Boris Li does not work Mon 01 Mar 2027 12:30-13:15 (works 09:00-13:00 that day)"
+        "Boris Li does not work Mon 01.03.2027 12:30-13:15 (works 09:00-13:00 that day)"
     )
 
 
@@ -128,7 +128,7 @@ def test_a_day_the_therapist_does_not_work_is_refused_saying_so(db, clinic):
     )
     assert (
         err.message
-        == "Anna Novak does not work Sat 06 Mar 2027 10:00-10:45 (does not work that day)"
+        == "Anna Novak does not work Sat 06.03.2027 10:00-10:45 (does not work that day)"
     )
 
 
@@ -166,7 +166,7 @@ def test_a_therapist_on_time_off_is_refused_with_when_and_why(db, clinic):
         client_id=clinic.client.id,
     )
     assert err.message == (
-        "Anna Novak is away Mon 01 Mar 2027 00:00 - Wed 03 Mar 2027 00:00 (Training)"
+        "Anna Novak is away Mon 01.03.2027 00:00 - Wed 03.03.2027 00:00 (Training)"
     )
     # Without naming her, nobody else gives facials: no availability.
     err = refused(
@@ -177,8 +177,8 @@ def test_a_therapist_on_time_off_is_refused_with_when_and_why(db, clinic):
         client_id=clinic.client.id,
     )
     assert err.message == (
-        "No therapist who gives Facial rejuvenation is free Tue 02 Mar 2027 10:00-11:00 "
-        "(Anna Novak is away Mon 01 Mar 2027 00:00 - Wed 03 Mar 2027 00:00 (Training))"
+        "No therapist who gives Facial rejuvenation is free Tue 02.03.2027 10:00-11:00 "
+        "(Anna Novak is away Mon 01.03.2027 00:00 - Wed 03.03.2027 00:00 (Training))"
     )
 
 
@@ -242,7 +242,7 @@ def test_a_closed_room_is_refused_with_the_closure(db, clinic):
         start=local(MONDAY, "11:30"),  # its preparation starts at 11:20, inside the closure
         client_id=clinic.client.id,
     )
-    assert err.message == "Room 1 is closed Mon 01 Mar 2027 08:00-12:00 (New couch delivered)"
+    assert err.message == "Room 1 is closed Mon 01.03.2027 08:00-12:00 (New couch delivered)"
     assert err.field == "room_id"
     # Room 1 is the only room with a couch: without naming it, no room is free.
     err = refused(
@@ -254,8 +254,8 @@ def test_a_closed_room_is_refused_with_the_closure(db, clinic):
     )
     assert err.field == "room_id"
     assert err.message == (
-        "No room suitable for Facial rejuvenation is free Mon 01 Mar 2027 11:30-12:30 "
-        "(Room 1 is closed Mon 01 Mar 2027 08:00-12:00 (New couch delivered))"
+        "No room suitable for Facial rejuvenation is free Mon 01.03.2027 11:30-12:30 "
+        "(Room 1 is closed Mon 01.03.2027 08:00-12:00 (New couch delivered))"
     )
 
 
@@ -277,7 +277,7 @@ def test_a_clinic_holiday_refuses_every_booking_that_day(db, clinic, booker):
             client_id=clinic.client.id,
         )
         assert err.message == (
-            "The clinic is closed Tue 02 Mar 2027 00:00 - Wed 03 Mar 2027 00:00 (Public holiday)"
+            "The clinic is closed Tue 02.03.2027 00:00 - Wed 03.03.2027 00:00 (Public holiday)"
         )
     assert booker("10:00").start_at == local(MONDAY, "10:00")  # the day before is open
 
@@ -296,7 +296,7 @@ def test_a_therapist_already_booked_is_refused_naming_the_session_in_the_way(db,
         start=local(MONDAY, "10:30"),
         client_id=clinic.other_client.id,
     )
-    assert err.message == "Anna Novak is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation"
+    assert err.message == "Anna Novak is booked Mon 01.03.2027 10:00-11:00 for Facial rejuvenation"
     assert err.field == "therapist_id"
     assert isinstance(err, BookingConflict)
 
@@ -312,7 +312,7 @@ def test_a_room_already_booked_is_refused_naming_the_session_in_the_way(db, clin
         start=local(MONDAY, "10:30"),
         client_id=clinic.other_client.id,
     )
-    assert err.message == "Room 1 is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation"
+    assert err.message == "Room 1 is booked Mon 01.03.2027 10:00-11:00 for Facial rejuvenation"
     assert err.field == "room_id"
 
 
@@ -328,7 +328,7 @@ def test_a_client_already_booked_is_refused_naming_their_session(db, clinic, boo
         client_id=clinic.client.id,
     )
     assert err.message == (
-        "The client already has a session Mon 01 Mar 2027 10:00-11:00 (Facial rejuvenation)"
+        "The client already has a session Mon 01.03.2027 10:00-11:00 (Facial rejuvenation)"
     )
     assert err.field == "client_id"
 
@@ -345,7 +345,7 @@ def test_buffers_block_the_room_and_the_message_says_so(db, clinic, booker):
         client_id=clinic.other_client.id,
     )
     assert err.message == (
-        "Room 1 is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation; with time to "
+        "Room 1 is booked Mon 01.03.2027 10:00-11:00 for Facial rejuvenation; with time to "
         "prepare and clean up that holds 09:50-11:15, and this session needs 11:00-11:45"
     )
     made = booker(
@@ -389,8 +389,8 @@ def test_when_no_room_is_free_the_refusal_names_what_is_in_each_rooms_way(db, cl
     )
     assert err.field == "room_id"
     assert err.message == (
-        "No room suitable for Facial rejuvenation is free Mon 01 Mar 2027 10:45-11:45 "
-        "(Room 1 is booked Mon 01 Mar 2027 10:00-10:45 for TCM consultation; with time to "
+        "No room suitable for Facial rejuvenation is free Mon 01.03.2027 10:45-11:45 "
+        "(Room 1 is booked Mon 01.03.2027 10:00-10:45 for TCM consultation; with time to "
         "prepare and clean up that holds 10:00-10:45, and this session needs 10:35-12:00)"
     )
 
@@ -406,9 +406,9 @@ def test_when_no_therapist_is_free_the_refusal_says_why_for_each(db, clinic, boo
     )
     assert err.field == "therapist_id"
     assert err.message == (
-        "No therapist who gives TCM consultation is free Mon 01 Mar 2027 12:30-13:15 "
-        "(Anna Novak is booked Mon 01 Mar 2027 12:00-13:00 for Facial rejuvenation; "
-        "Boris Li does not work Mon 01 Mar 2027 12:30-13:15 (works 09:00-13:00 that day))"
+        "No therapist who gives TCM consultation is free Mon 01.03.2027 12:30-13:15 "
+        "(Anna Novak is booked Mon 01.03.2027 12:00-13:00 for Facial rejuvenation; "
+        "Boris Li does not work Mon 01.03.2027 12:30-13:15 (works 09:00-13:00 that day))"
     )
 
 
@@ -433,7 +433,7 @@ def test_a_start_in_the_past_is_refused(db, clinic):
         start=NOW - timedelta(days=1),
         client_id=clinic.client.id,
     )
-    assert err.message == "Fri 19 Feb 2027 10:00-11:00 is in the past"
+    assert err.message == "Fri 19.02.2027 10:00-11:00 is in the past"
 
 
 def test_too_short_notice_is_refused_unless_the_receptionist_overrides_it(db, clinic):
@@ -561,9 +561,9 @@ def test_no_free_room_is_refused_with_no_availability(db, clinic, booker):
         client_id=client.id,
     )
     assert err.message == (
-        "No room suitable for TCM consultation is free Mon 01 Mar 2027 10:00-10:45 "
-        "(Room 1 is booked Mon 01 Mar 2027 10:00-10:45 for TCM consultation; "
-        "Room 2 is booked Mon 01 Mar 2027 10:00-10:45 for TCM consultation)"
+        "No room suitable for TCM consultation is free Mon 01.03.2027 10:00-10:45 "
+        "(Room 1 is booked Mon 01.03.2027 10:00-10:45 for TCM consultation; "
+        "Room 2 is booked Mon 01.03.2027 10:00-10:45 for TCM consultation)"
     )
 
 
@@ -671,7 +671,7 @@ def test_moving_keeps_the_therapist_even_when_another_is_free(db, clinic, booker
     with pytest.raises(TherapistBusy) as err, db.transaction() as session:
         reschedule(session, made.id, actor="reception", start=local(MONDAY, "11:00"), now=NOW)
     assert (
-        err.value.message == "Anna Novak is booked Mon 01 Mar 2027 11:00-11:45 for TCM consultation"
+        err.value.message == "Anna Novak is booked Mon 01.03.2027 11:00-11:45 for TCM consultation"
     )
 
 

@@ -143,10 +143,10 @@ def crowded(db, clinic):
 
 EXPECTED_CLASHES = {
     1: ("therapist_time_off", "Acupuncture congress"),
-    2: ("no_availability", "Room 1 is booked Mon 15 Mar 2027 10:00-11:00"),
+    2: ("no_availability", "Room 1 is booked Mon 15.03.2027 10:00-11:00"),
     3: ("closed", "Closed for painting"),
-    4: ("client_busy", "The client already has a session Mon 29 Mar 2027 10:15-11:00"),
-    5: ("therapist_busy", "Anna Novak is booked Mon 05 Apr 2027 09:45-10:45"),
+    4: ("client_busy", "The client already has a session Mon 29.03.2027 10:15-11:00"),
+    5: ("therapist_busy", "Anna Novak is booked Mon 05.04.2027 09:45-10:45"),
     9: ("beyond_horizon", "at most 70 days ahead"),
 }
 
@@ -237,8 +237,8 @@ def test_a_time_taken_between_plan_and_booking_refuses_the_whole_course_naming_t
 
     refused = writes_nothing(CourseSessionConflict, attempt)
     assert refused.field == "sessions[6].start"
-    assert refused.message.startswith("Session 7 of 10 (Mon 12 Apr 2027 10:00-11:00): ")
-    assert "Anna Novak is booked Mon 12 Apr 2027 10:00-11:00" in refused.message
+    assert refused.message.startswith("Session 7 of 10 (Mon 12.04.2027 10:00-11:00): ")
+    assert "Anna Novak is booked Mon 12.04.2027 10:00-11:00" in refused.message
 
 
 def _other_clients_booking(db, clinic):

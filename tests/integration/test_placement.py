@@ -24,7 +24,7 @@ def test_a_later_request_sees_the_session_placed_before_it_in_the_same_pass(db, 
     assert placed.placement is not None and placed.refusal is None
     assert isinstance(refused.refusal, ClientBusy)
     assert refused.refusal.message == (
-        "The client already has a session Mon 01 Mar 2027 10:00-11:00 (Facial rejuvenation)"
+        "The client already has a session Mon 01.03.2027 10:00-11:00 (Facial rejuvenation)"
     )
 
 

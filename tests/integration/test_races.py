@@ -93,7 +93,7 @@ def test_twenty_workers_racing_for_one_slot_leave_exactly_one_booking(
     # The losers waited for the winner and then saw it: they hear what is in their way.
     for loser in outcomes:
         if isinstance(loser, BookingConflict):
-            assert "Anna Novak is booked Mon 01 Mar 2027 10:00-11:00 for Facial rejuvenation" in (
+            assert "Anna Novak is booked Mon 01.03.2027 10:00-11:00 for Facial rejuvenation" in (
                 loser.message
             )
 

@@ -22,7 +22,7 @@ def _clinic(**values) -> Clinic:
 def test_just_after_local_midnight_the_local_day_before_is_in_the_past():
     refusal = bookable.day_refusal(_clinic(), date(2027, 2, 19), HALF_PAST_MIDNIGHT)
     assert isinstance(refusal, InThePast)
-    assert refusal.message == "Fri 19 Feb 2027 is in the past"
+    assert refusal.message == "Fri 19.02.2027 is in the past"
 
 
 @pytest.mark.parametrize("day", [date(2027, 2, 20), date(2027, 3, 1)])

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared import clinic_time
+from shared.clinic_locale import LOCALES
 from shared.errors import InvalidInput
 
 LJ = ZoneInfo("Europe/Ljubljana")
@@ -177,6 +178,27 @@ def test_a_typed_time_the_clocks_skip_in_spring_is_refused_naming_the_jump(at):
         f"{at} does not exist on Sun 28 Mar 2027: clocks go forward at 02:00; "
         "03:00 is the first time that day"
     )
+
+
+@pytest.mark.parametrize(
+    ("tag", "message"),
+    [
+        (
+            "en-US",
+            "2:30 AM does not exist on Sun 03/28/2027: clocks go forward at 2:00 AM; "
+            "3:00 AM is the first time that day",
+        ),
+        (
+            "sl-SI",
+            "02:30 does not exist on Sun 28.03.2027: clocks go forward at 02:00; "
+            "03:00 is the first time that day",
+        ),
+    ],
+)
+def test_the_spring_jump_is_named_as_the_clinics_locale_writes_dates_and_times(tag, message):
+    with pytest.raises(InvalidInput) as refused:
+        clinic_time.wall_instant(SPRING, time(2, 30), LJ, "time", LOCALES[tag])
+    assert refused.value.message == message
 
 
 def test_a_typed_time_that_exists_is_its_instant_and_an_autumn_twin_is_the_first():

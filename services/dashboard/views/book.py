@@ -294,7 +294,9 @@ class BookView(SecureView):
         if form.time.data is not None:
             if form.date.data is None:
                 raise InvalidInput("choose a day", field="time")
-            start = clinic_time.wall_instant(form.date.data, form.time.data, context.tz(), "start")
+            start = clinic_time.wall_instant(
+                form.date.data, form.time.data, context.tz(), "start", context.locale()
+            )
             return start, form.therapist_id.data, form.room_id.data
         raise InvalidInput("pick one of the free times, or enter a time", field="slot")
 

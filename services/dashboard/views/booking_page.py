@@ -127,7 +127,7 @@ class BookingPage(SecureView):
             therapist_id = form.therapist_id.data
             try:
                 start = clinic_time.wall_instant(
-                    form.date.data, form.time.data, context.tz(), "start"
+                    form.date.data, form.time.data, context.tz(), "start", context.locale()
                 )
                 with context.db().transaction() as s:
                     moved = booking.reschedule(
@@ -162,7 +162,9 @@ class BookingPage(SecureView):
             problems = [f"{name}: {errs[0]}" for name, errs in form.errors.items()]
             return jsonify({"ok": False, "message": "; ".join(problems)}), 422
         try:
-            start = clinic_time.wall_instant(form.date.data, form.time.data, context.tz(), "start")
+            start = clinic_time.wall_instant(
+                form.date.data, form.time.data, context.tz(), "start", context.locale()
+            )
             with context.db().transaction() as s:
                 moved = booking.reschedule(
                     s,

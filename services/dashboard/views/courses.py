@@ -180,7 +180,9 @@ class CourseViews(SecureView):
         ready = bool(form.treatment_type_id.data and form.date.data and form.time.data and client)
         if ready and form.validate():
             try:
-                first = clinic_time.wall_instant(form.date.data, form.time.data, tz, "first_start")
+                first = clinic_time.wall_instant(
+                    form.date.data, form.time.data, tz, "first_start", context.locale()
+                )
                 with context.db().read() as s:
                     plan = courses.preview_course(
                         s,
