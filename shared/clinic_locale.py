@@ -31,6 +31,11 @@ class Locale:
     def day(self, value: date) -> str:
         return value.strftime(self.date_pattern)
 
+    def long_when(self, value: datetime) -> str:
+        """'Monday 1 March 2027, 17:30' ('5:30 PM' where the clinic writes 12-hour times):
+        the day in words, as the clients' pages and e-mails write it."""
+        return f"{long_day(value)}, {self.clock(value)}"
+
     def weekday_and_day(self, value: date) -> str:
         """Thu 03.12.2026: the weekday's name stays English, the numbers are the clinic's."""
         return f"{value:%a} {self.day(value)}"
@@ -156,6 +161,13 @@ _BY_ZONE = {
     "America/Denver": "en-US",
     "America/Los_Angeles": "en-US",
 }
+
+
+def long_day(value: date) -> str:
+    """'Monday 1 March 2027': the day in words, which reads the same in every locale."""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
 FALLBACK = Locale("en", "", *_ISO)
 
 

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from shared import ical
+from shared.clinic_locale import of_clinic
 from shared.invites import (
     CANCEL,
     REQUEST,
@@ -97,7 +98,7 @@ def _body(
     recipient: Recipient,
     base_url: str,
 ) -> Body:
-    tz = ZoneInfo(clinic.timezone)
+    tz, loc = ZoneInfo(clinic.timezone), of_clinic(clinic)
     first = sessions[0]
     treatment = first.treatment_type.name if first.treatment_type else "Appointment"
     count = len(sessions)
@@ -108,7 +109,7 @@ def _body(
     for n, b in enumerate(sessions, start=1):
         who = f" with {b.therapist.name}" if b.therapist else ""
         room = f", {b.room.name}" if b.room else ""
-        line = f"  {n}. {when_long(b.start_at, b.end_at, tz)}{who}{room}"
+        line = f"  {n}. {when_long(b.start_at, b.end_at, tz, loc)}{who}{room}"
         if method == REQUEST:
             line += f"\n     {links(base_url, b).page}"
         lines.append(line)
@@ -123,7 +124,7 @@ def _body(
         if clinic.phone:
             paragraphs.append(f"To book again, call us at {clinic.phone}.")
         return Body(
-            f"Cancelled: {count} {treatment} {plural} from {when_short(first.start_at, tz)}",
+            f"Cancelled: {count} {treatment} {plural} from {when_short(first.start_at, tz, loc)}",
             paragraphs,
         )
     paragraphs = [
@@ -136,5 +137,5 @@ def _body(
     ]
     if clinic.phone:
         paragraphs.append(f"Questions? Call us at {clinic.phone}.")
-    subject = f"Booked: {treatment}, {count} {plural} from {when_short(first.start_at, tz)}"
+    subject = f"Booked: {treatment}, {count} {plural} from {when_short(first.start_at, tz, loc)}"
     return Body(subject, paragraphs, ("See your first session", links(base_url, first).page))

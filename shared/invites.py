@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from shared import ical
+from shared.clinic_locale import FALLBACK, Locale, of_clinic
 from shared.models import Booking, BookingStatus, Clinic
 
 REQUEST = "REQUEST"
@@ -95,28 +96,35 @@ def zone_label(tz: ZoneInfo) -> str:
     return tz.key.rsplit("/", 1)[-1].replace("_", " ") + " time"
 
 
-def when_long(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """'Monday 1 March 2027, 10:00-11:00 (Ljubljana time)'."""
+def when_long(start: datetime, end: datetime, tz: ZoneInfo, locale: Locale = FALLBACK) -> str:
+    """'Monday 1 March 2027, 10:00-11:00 (Ljubljana time)', the clock as the clinic writes it."""
     a, b = start.astimezone(tz), end.astimezone(tz)
-    day = f"{a:%A} {a.day} {a:%B %Y}"
-    return f"{day}, {a:%H:%M}\u2013{b:%H:%M} ({zone_label(tz)})"
+    return f"{locale.long_when(a)}\u2013{locale.clock(b)} ({zone_label(tz)})"
 
 
-def when_short(start: datetime, tz: ZoneInfo) -> str:
-    """'Mon 1 Mar 2027 10:00', for subjects."""
+def when_short(start: datetime, tz: ZoneInfo, locale: Locale = FALLBACK) -> str:
+    """'Mon 1 Mar 2027 10:00', for subjects, the clock as the clinic writes it."""
     a = start.astimezone(tz)
-    return f"{a:%a} {a.day} {a:%b %Y %H:%M}"
+    return f"{a:%a} {a.day} {a:%b %Y} {locale.clock(a)}"
 
 
-def changes(previous: dict[str, Any], current: dict[str, Any], tz: ZoneInfo) -> list[str]:
+def changes(
+    previous: dict[str, Any], current: dict[str, Any], tz: ZoneInfo, locale: Locale = FALLBACK
+) -> list[str]:
     """What differs between what the recipient last received and the booking now."""
     out: list[str] = []
     if (previous["start"], previous["end"]) != (current["start"], current["end"]):
         was = when_long(
-            datetime.fromisoformat(previous["start"]), datetime.fromisoformat(previous["end"]), tz
+            datetime.fromisoformat(previous["start"]),
+            datetime.fromisoformat(previous["end"]),
+            tz,
+            locale,
         )
         now = when_long(
-            datetime.fromisoformat(current["start"]), datetime.fromisoformat(current["end"]), tz
+            datetime.fromisoformat(current["start"]),
+            datetime.fromisoformat(current["end"]),
+            tz,
+            locale,
         )
         out.append(f"Time: was {was}; now {now}")
     for key, label in (("therapist", "Therapist"), ("room", "Room"), ("treatment", "Treatment")):
@@ -195,7 +203,11 @@ def itip_event(
 def _client_description(
     booking: Booking, clinic: Clinic, tz: ZoneInfo, page_url: str, method: str
 ) -> str:
-    lines = [_what(booking), when_long(booking.start_at, booking.end_at, tz), _where(clinic)]
+    lines = [
+        _what(booking),
+        when_long(booking.start_at, booking.end_at, tz, of_clinic(clinic)),
+        _where(clinic),
+    ]
     if clinic.phone:
         lines.append(f"Phone: {clinic.phone}")
     if method == REQUEST:
@@ -323,9 +335,9 @@ def reminder_message(
     base_url: str,
 ) -> EmailMessage:
     """A plain reminder (text and HTML, no calendar: the event is already in the calendar)."""
-    tz = ZoneInfo(clinic.timezone)
+    tz, loc = ZoneInfo(clinic.timezone), of_clinic(clinic)
     page = links(base_url, booking).page
-    subject = f"Reminder: {treatment_name(booking)}, {when_short(booking.start_at, tz)}"
+    subject = f"Reminder: {treatment_name(booking)}, {when_short(booking.start_at, tz, loc)}"
     body = Body(
         subject=subject,
         paragraphs=[
@@ -356,16 +368,16 @@ def hold_message(
     base_url: str,
 ) -> EmailMessage:
     """The booking page's 'please confirm' e-mail: the held session and its confirmation link."""
-    tz = ZoneInfo(clinic.timezone)
+    tz, loc = ZoneInfo(clinic.timezone), of_clinic(clinic)
     until = booking.hold_expires_at or now
-    subject = f"Please confirm: {treatment_name(booking)}, {when_short(booking.start_at, tz)}"
+    subject = f"Please confirm: {treatment_name(booking)}, {when_short(booking.start_at, tz, loc)}"
     body = Body(
         subject=subject,
         paragraphs=[
             f"Dear {first_name(recipient.name)},",
             "we are holding this appointment for you:",
             session_details(booking, clinic, tz),
-            f"To book it, open this link and press the button by {when_short(until, tz)}; "
+            f"To book it, open this link and press the button by {when_short(until, tz, loc)}; "
             "after that the time goes back to the diary:\n" + hold_link(base_url, booking),
             "If you did not ask for this appointment, ignore this e-mail: nothing is booked "
             "until the button is pressed.",
@@ -422,8 +434,8 @@ def _calendar_body(
     previous: dict[str, Any] | None,
     page: str | None,
 ) -> Body:
-    tz = ZoneInfo(clinic.timezone)
-    when = when_short(booking.start_at, tz)
+    tz, loc = ZoneInfo(clinic.timezone), of_clinic(clinic)
+    when = when_short(booking.start_at, tz, loc)
     treatment = treatment_name(booking)
     greeting = f"Dear {first_name(recipient.name)},"
     details = session_details(booking, clinic, tz, for_staff=recipient.role != "client")
@@ -442,7 +454,7 @@ def _calendar_body(
         if recipient.role == "client" and clinic.phone:
             paragraphs.append(f"To book again, call us at {clinic.phone} or book online.")
         return Body(f"Cancelled: {treatment}, {when}", paragraphs, None)
-    what_changed = changes(previous, snapshot(booking, REQUEST), tz) if previous else []
+    what_changed = changes(previous, snapshot(booking, REQUEST), tz, loc) if previous else []
     calendar_hint = "Accept the invitation to add it to your calendar, or open invite.ics."
     if previous is not None:
         intro = (
@@ -483,7 +495,7 @@ def session_details(
 ) -> str:
     lines = [
         _what(booking),
-        when_long(booking.start_at, booking.end_at, tz),
+        when_long(booking.start_at, booking.end_at, tz, of_clinic(clinic)),
     ]
     if for_staff and booking.client is not None:
         client = booking.client

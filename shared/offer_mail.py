@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from shared.clinic_locale import of_clinic
 from shared.invites import (
     Body,
     Recipient,
@@ -77,16 +78,16 @@ def offer_message(
     now: datetime,
     base_url: str,
 ) -> EmailMessage:
-    tz = ZoneInfo(clinic.timezone)
+    tz, loc = ZoneInfo(clinic.timezone), of_clinic(clinic)
     take, decline = take_link(base_url, offer), decline_link(base_url, offer)
-    subject = f"A time for you: {treatment_name(booking)}, {when_short(booking.start_at, tz)}"
+    subject = f"A time for you: {treatment_name(booking)}, {when_short(booking.start_at, tz, loc)}"
     body = Body(
         subject=subject,
         paragraphs=[
             f"Dear {first_name(recipient.name)},",
             "a time you were waiting for has come free, and we are holding it for you:",
             session_details(booking, clinic, tz),
-            f"Take it by {when_short(offer.expires_at, tz)}; after that it goes to the next "
+            f"Take it by {when_short(offer.expires_at, tz, loc)}; after that it goes to the next "
             f"person on the waiting list:\n{take}",
             f"No thanks (you stay on the waiting list for other times):\n{decline}",
         ],

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from shared import clinic_colours, clinic_time, validation
 from shared.availability import find_availability
 from shared.catalog_cache import CatalogSnapshot, Offer, catalog_snapshot
+from shared.clinic_locale import Locale
 from shared.errors import InvalidInput, NotFound, OnlineBookingClosed
 from shared.placement import PlacementRequest, place_many
 
@@ -173,7 +174,9 @@ def _week(
     by_day: dict[date, dict[datetime, str]] = {}
     for slot in found.slots:
         day = clinic_time.local_date(slot.start, tz)
-        by_day.setdefault(day, {}).setdefault(slot.start, clinic_time.hm(slot.start, tz))
+        by_day.setdefault(day, {}).setdefault(
+            slot.start, clinic_time.hm(slot.start, tz, catalog.locale)
+        )
     today = clinic_time.local_date(now, tz)
     this_monday = today - timedelta(days=today.weekday())
     return Week(
@@ -242,6 +245,11 @@ def _online(offer: Offer) -> bool:
 def zone(session: Session) -> ZoneInfo:
     """The clinic's time zone, to show times in."""
     return catalog_snapshot(session).tz
+
+
+def writing(session: Session) -> Locale:
+    """How the clinic writes dates and times, to show them in."""
+    return catalog_snapshot(session).locale
 
 
 def check_time(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from shared import booking as booking_rules
-from shared import invites, lifecycle
+from shared import clinic_locale, invites, lifecycle
 from shared.directory import get_clinic
 from shared.errors import NotFound
 from shared.models import Booking, Clinic
@@ -56,14 +56,14 @@ def view(session: Session, token: str, *, base_url: str, now: datetime | None = 
     clinic = get_clinic(session)
     tz = ZoneInfo(clinic.timezone)
     deadline = lifecycle.client_cancel_deadline(booking, clinic)
-    local = deadline.astimezone(tz)
+    locale = clinic_locale.of_clinic(clinic)
     return ClientView(
         booking=booking,
         clinic=clinic,
-        when=invites.when_long(booking.start_at, booking.end_at, tz),
+        when=invites.when_long(booking.start_at, booking.end_at, tz, locale),
         status=booking.status,
         cancel_deadline=deadline,
-        cancel_deadline_text=f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}",
+        cancel_deadline_text=locale.long_when(deadline.astimezone(tz)),
         can_cancel=lifecycle.cancel_refusal(booking, now, by_client=clinic) is None,
         ics_url=invites.links(base_url, booking).ics,
     )

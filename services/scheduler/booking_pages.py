@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from services.scheduler import link_pages
 from services.scheduler.context import db
 from shared import clinic_time, holds, online_menu
+from shared.clinic_locale import Locale, long_day
 from shared.errors import ClinicError, InvalidInput, http_status
 from shared.models.types import utcnow
 
@@ -125,6 +126,7 @@ def confirmation(token: str) -> Response:
             state=holds.state(held, _now()),
             done=request.args.get("done") == "1",
             tz=online_menu.zone(session),
+            locale=online_menu.writing(session),
         )
 
 
@@ -199,6 +201,7 @@ def _details_page(
             giver=giver,
             start=start,
             tz=online_menu.zone(session),
+            locale=online_menu.writing(session),
             therapist_arg=_therapist_arg(therapist),
             values={k: request.form.get(k, "") for k in FORM_FIELDS},
             consent=request.form.get("consent") == "yes",
@@ -213,14 +216,13 @@ def _render(template: str, *, status: int = 200, **context: Any) -> Response:
 # -- showing times at the clinic ----------------------------------------------------------
 
 
-@bp.app_template_filter("book_date")
-def _book_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+bp.add_app_template_filter(long_day, "book_date")
 
 
 @bp.app_template_filter("book_when")
-def _book_when(instant: datetime, tz: ZoneInfo) -> str:
-    return f"{_book_date(clinic_time.local_date(instant, tz))}, {clinic_time.hm(instant, tz)}"
+def _book_when(instant: datetime, tz: ZoneInfo, locale: Locale) -> str:
+    """'Monday 1 March 2027, 17:30' in the clinic's zone, its clock as the clinic writes it."""
+    return f"{long_day(clinic_time.local_date(instant, tz))}, {clinic_time.hm(instant, tz, locale)}"
 
 
 @bp.app_template_filter("book_instant")
@@ -230,8 +232,8 @@ def _book_instant(instant: datetime) -> str:
 
 
 @bp.app_template_filter("book_time")
-def _book_time(instant: datetime, tz: ZoneInfo) -> str:
-    return clinic_time.hm(instant, tz)
+def _book_time(instant: datetime, tz: ZoneInfo, locale: Locale) -> str:
+    return clinic_time.hm(instant, tz, locale)
 
 
 # -- answers -------------------------------------------------------------------------------

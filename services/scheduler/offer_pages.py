@@ -21,7 +21,7 @@ from flask import (
 
 from services.scheduler import link_pages
 from services.scheduler.context import db, settings
-from shared import offers
+from shared import offers, online_menu
 from shared.errors import ClinicError, DatabaseUnavailable, NotFound, http_status
 from shared.models.types import utcnow
 
@@ -50,9 +50,7 @@ def _page(
             form_token=FORM_TOKENS.issue(token),
             message=message,
             error=error,
-            when=lambda instant, fmt="%A %d %B %Y, %H:%M": instant.astimezone(found.tz).strftime(
-                fmt
-            ),
+            locale=online_menu.writing(session),
             page_url=settings().public_base_url.rstrip("/") + f"/b/{found.hold.access_token}",
         )
     return Response(html, status=status, mimetype="text/html")

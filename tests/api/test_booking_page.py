@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from services.scheduler import create_app
 from shared import catalog, holds
-from shared.models import Booking, BookingStatus, MessageKind, OutboxMessage, TreatmentType
+from shared.models import Booking, BookingStatus, Clinic, MessageKind, OutboxMessage, TreatmentType
 from tests.factories import MONDAY, NOW, local
 from tests.integration.conftest import everything
 
@@ -140,6 +140,17 @@ def test_booking_through_every_step_holds_the_time_and_the_link_confirms_it_once
     assert [m.recipient for m in invites] == ["nina@example.com"]
     after = page(client.get(f"/book/confirm/{hold.hold_token}?done=1"))
     assert "Your appointment is booked" in after and f"/b/{booking.access_token}" in after
+
+
+def test_an_american_clinics_booking_pages_write_12_hour_times(client, db, online):
+    with db.transaction() as s:
+        s.get(Clinic, 1).locale = "en-US"  # type: ignore[union-attr]
+    assert "Monday 1 March 2027, 2:00 PM" in page(client.get(details_url(online, "14:00")))
+    client.post(details_url(online, "14:00"), data=FORM)
+    [hold] = held(db)
+    confirm_page = page(client.get(f"/book/confirm/{hold.hold_token}"))
+    assert "Monday 1 March 2027, 2:00 PM" in confirm_page
+    assert "14:00" not in confirm_page
 
 
 def test_a_lapsed_link_says_so_and_its_button_books_nothing(client, db, online, clock):

@@ -80,7 +80,9 @@ def gunicorn(
             out.close()  # type: ignore[union-attr]
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    """Polls until the server answers; the deadline is generous (a machine busy with other
+    tests once took over 30 s to start four workers) and costs nothing when it is quick."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

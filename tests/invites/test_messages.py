@@ -616,3 +616,18 @@ def test_a_reminder_whose_session_moves_while_it_is_being_sent_goes_out_again_fo
         "Changed: Facial rejuvenation, now Tue 2 Mar 2027 10:00",
         "Reminder: Facial rejuvenation, Tue 2 Mar 2027 10:00",
     ]
+
+
+def test_an_american_clinics_invitation_and_reminder_write_12_hour_times(
+    db, clinic, smtp: SmtpServer, mailer: Mailer
+):
+    with db.transaction() as session:
+        row = session.get(Clinic, 1)
+        row.locale, row.reminder_hours_before = "en-US", 48  # type: ignore[union-attr]
+    book(db, clinic, local(MONDAY, "14:00"))
+    drain(mailer, now=local(MONDAY, "14:00") - timedelta(hours=48))
+
+    invite, reminder = (r.message for r in smtp.inbox.messages())
+    assert "Monday 1 March 2027, 2:00 PM\u20133:00 PM (Ljubljana time)" in text_body(invite)
+    assert reminder["Subject"] == "Reminder: Facial rejuvenation, Mon 1 Mar 2027 2:00 PM"
+    assert "14:00" not in text_body(invite) + text_body(reminder)
