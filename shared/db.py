@@ -8,16 +8,31 @@ constraints instead (see the migrations).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, bindparam, create_engine, event, func, insert, select, true
+from sqlalchemy import (
+    JSON,
+    Engine,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -186,30 +201,40 @@ def insert_family(
         for child, key, rows in kids:
             append_rows(session, child, [{**r, key: new_id} for r in rows])
         return new_id
-    params = {f"p_{name}": value for name, value in parent.items()}
-    for i, (child, key, rows) in enumerate(kids):  # a column's values as one array each
-        params.update({f"c{i}_{name}": [r[name] for r in rows] for name in _columns(child, key)})
+    params = {"parent": json.dumps([parent], default=_json_value)}  # each table's rows as JSON
+    for i, (_, _, rows) in enumerate(kids):
+        params[f"c{i}"] = json.dumps(rows, default=_json_value)
     shape = (model, tuple((child, key) for child, key, _ in kids))
     return int(conn.execute(_family_statement(shape), params).scalar_one())
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):  # and datetime, PostgreSQL reads ISO 8601 back
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} has no JSON form for a new row")
+
+
 @cache
 def _family_statement(shape: _Family) -> Select[Any]:
-    """Built once per family and reused: children come as one array per column (`unnest`),
-    so the text, which SQLAlchemy compiles once and PostgreSQL prepares, is the same for
-    any number of rows, and its parameters stay few."""
+    """Built once per family and reused: each table's new rows come as one JSON document that
+    PostgreSQL reads as rows of that table's own type (`json_populate_recordset`), so the
+    text, which SQLAlchemy compiles once and PostgreSQL prepares, is the same for any number
+    of rows, and converting its parameters costs next to nothing."""
     model, kids = shape
     table = model.__table__  # type: ignore[attr-defined]
-    values = {
-        name: bindparam(f"p_{name}", type_=table.c[name].type) for name, _ in _defaults(model)
-    }
-    parent = insert(table).values(values).returning(table.c.id).cte("parent")
+    names = [name for name, _ in _defaults(model)]
+    given = _json_rows(table, "parent", names, "given")
+    parent = (
+        insert(table)
+        .from_select(names, select(*(given.c[n] for n in names)))
+        .returning(table.c.id)
+        .cte("parent")
+    )
     statement = select(parent.c.id)
     for i, (child, key) in enumerate(kids):
         child_table = child.__table__  # type: ignore[attr-defined]
         names = _columns(child, key)
-        arrays = [bindparam(f"c{i}_{n}", type_=ARRAY(child_table.c[n].type)) for n in names]
-        rows = func.unnest(*arrays).table_valued(*names).render_derived(name=f"rows{i}")
+        rows = _json_rows(child_table, f"c{i}", names, f"rows{i}")
         source = select(parent.c.id, *(rows.c[n] for n in names)).select_from(
             parent.join(rows, true())
         )
@@ -217,6 +242,18 @@ def _family_statement(shape: _Family) -> Select[Any]:
             insert(child_table).from_select([key, *names], source).cte(f"child{i}")
         )
     return statement
+
+
+def _json_rows(table: Any, param: str, names: Sequence[str], alias: str) -> Any:
+    """The rows a JSON array parameter holds, typed as `table`'s rows (no column list: the
+    row type names its own columns)."""
+    return (
+        func.json_populate_recordset(
+            literal_column(f'NULL::"{table.name}"'), cast(bindparam(param, type_=Text), JSON)
+        )
+        .table_valued(*names)
+        .alias(alias)
+    )
 
 
 @cache
