@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from shared import clinic_time, lifecycle, outbox, validation
 from shared.catalog_cache import catalog_snapshot, peek
-from shared.clients import get_client
+from shared.clients import Registration, get_client
 from shared.db import append_rows, insert_family
 from shared.directory import get_clinic
 from shared.errors import (
@@ -64,8 +64,9 @@ def book(
     *,
     treatment_type_id: int,
     start: datetime,
-    client_id: int,
     actor: str,
+    client_id: int | None = None,
+    new_client: Registration | None = None,
     therapist_id: int | None = None,
     room_id: int | None = None,
     source: str = "api",
@@ -73,7 +74,9 @@ def book(
     override_notice: bool = False,
     now: datetime | None = None,
 ) -> Booking:
-    """Book a session; picks a therapist and room when none is named.
+    """Book a session; picks a therapist and room when none is named. The client is one on
+    file (`client_id`) or one given by name and e-mail (`new_client`, found or registered in
+    the statement that holds the calendars).
 
     Raises InvalidInput, NotFound, BookingRefused subclasses (NotQualified, OutsideWorkingHours,
     TooShortNotice, ...) and BookingConflict subclasses (TherapistBusy, RoomBusy, ClientBusy,
@@ -86,23 +89,25 @@ def book(
         raise InvalidInput(f"unknown source {source!r}", field="source")
     start = clinic_time.require_aware(start, "start")
     _offered(session, treatment_type_id)
-    client = get_client(session, client_id)
+    # Held while the booking is written: the session's identity map keeps objects weakly.
+    client = get_client(session, client_id) if new_client is None else None  # type: ignore[arg-type]
     placed = place(
         session,
         PlacementRequest(
             treatment_type_id=treatment_type_id,
             start=start,
-            client_id=client.id,
+            client_id=None if client is None else client.id,
             therapist_id=therapist_id,
             room_id=room_id,
             override_notice=override_notice,
         ),
         now=now,
+        registering=new_client,
     )
     return write_booking(
         session,
         placed,
-        client_id=pk(client.id),
+        client_id=pk(placed.request.client_id),
         actor=actor,
         source=source,
         notes=notes,

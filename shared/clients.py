@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, or_
@@ -76,6 +78,53 @@ _REGISTER = {
     "sqlite": _register_statement(sqlite_insert),
     "postgresql": _register_statement(pg_insert),
 }
+_CLIENT_COLUMNS = tuple(Client.__table__.c.keys())  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A client given by name and e-mail, checked: found by the address, or registered, by
+    one statement (`register`, or the placement's own, which holds them in the same step)."""
+
+    params: dict[str, Any]
+
+    @property
+    def email(self) -> str:
+        return str(self.params["email"])
+
+
+def registration(*, name: str, email: str, phone: str = "") -> Registration:
+    """Raises InvalidInput."""
+    address = validation.email(email)
+    name = validation.text(name, "name", max_len=200)
+    phone = validation.text(phone or "", "phone", max_len=50, required=False)
+    return Registration(
+        {
+            "name": name,
+            "email": address,
+            "phone": phone,
+            "created_at": utcnow(),
+            "search_key": search_text.search_key(name, address),
+            "phone_digits": search_text.digits(phone),
+        }
+    )
+
+
+def register_statement(dialect: str) -> Any:
+    """The INSERT ... ON CONFLICT DO UPDATE ... RETURNING that runs a `Registration`."""
+    return _REGISTER[dialect]
+
+
+def register(session: Session, given: Registration) -> Client:
+    """The client with this e-mail, or a new one (see `find_or_create_client`)."""
+    statement = register_statement(session.get_bind().dialect.name)
+    row = session.connection().execute(statement, given.params).one()  # Core: no ORM bulk
+    return registered(session, row._mapping)
+
+
+def registered(session: Session, row: Mapping[str, Any]) -> Client:
+    """The session's Client for a row a registering statement returned."""
+    return as_loaded(session, Client, {name: row[name] for name in _CLIENT_COLUMNS})
 
 
 def find_or_create_client(
@@ -90,20 +139,7 @@ def find_or_create_client(
     """
     if not email:
         return create_client(session, name=name, email=email, phone=phone)
-    address = validation.email(email)
-    name = validation.text(name, "name", max_len=200)
-    phone = validation.text(phone or "", "phone", max_len=50, required=False)
-    statement = _REGISTER[session.get_bind().dialect.name]
-    params = {
-        "name": name,
-        "email": address,
-        "phone": phone,
-        "created_at": utcnow(),
-        "search_key": search_text.search_key(name, address),
-        "phone_digits": search_text.digits(phone),
-    }
-    row = session.connection().execute(statement, params).one()  # Core: no ORM bulk machinery
-    return as_loaded(session, Client, row._asdict())
+    return register(session, registration(name=name, email=email, phone=phone))
 
 
 def update_client(

@@ -13,11 +13,13 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import Executable, Integer, Result, Select, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -32,6 +34,7 @@ from shared.catalog_cache import (
     peek,
     read_version,
 )
+from shared.clients import Registration, register, register_statement, registered
 from shared.errors import (
     BeyondHorizon,
     BookingConflict,
@@ -48,7 +51,8 @@ from shared.errors import (
     TooShortNotice,
 )
 from shared.intervals import Interval, containing, merge, overlaps, subtract
-from shared.models import BookingStatus
+from shared.models import BookingStatus, Client
+from shared.models.types import pk
 from shared.slots import BusyRow, Treatment, best_fit, booking_window, working_intervals
 
 
@@ -79,6 +83,9 @@ class Placement:
     room: Resource
     end: datetime
     blocked: Interval
+    # The client the pass registered for this request, held here so that the session's
+    # identity map (weak) still has them when the booking is written.
+    client: Client | None = None
 
     @property
     def start(self) -> datetime:
@@ -107,9 +114,13 @@ def place(
     *,
     now: datetime,
     catalog: CatalogSnapshot | None = None,
+    registering: Registration | None = None,
 ) -> Placement:
-    """Raises the refusal: InvalidInput, NotFound, BookingRefused and BookingConflict kinds."""
-    return place_many(session, [request], now=now, catalog=catalog)[0].unwrap()
+    """Raises the refusal: InvalidInput, NotFound, BookingRefused and BookingConflict kinds.
+    With `registering`, a request without a client is for that client, found or registered
+    in the statement that holds the people and rooms (its id is in the placement's request)."""
+    outcomes = place_many(session, [request], now=now, catalog=catalog, registering=registering)
+    return outcomes[0].unwrap()
 
 
 def place_many(
@@ -120,6 +131,7 @@ def place_many(
     catalog: CatalogSnapshot | None = None,
     lock: bool = True,
     occupy: Sequence[bool] | None = None,
+    registering: Registration | None = None,
 ) -> list[Outcome]:
     """Each request placed in order, seeing those placed before it; one outcome each.
 
@@ -127,9 +139,18 @@ def place_many(
     its own beside a plan); `lock=False` takes no locks (a preview that writes nothing).
     """
     try:
-        placer = Placer(session, requests, now=now, catalog=catalog, lock=lock)
+        placer = Placer(
+            session, requests, now=now, catalog=catalog, lock=lock, registering=registering
+        )
     except _StaleCatalog:  # the catalog changed since this process last read it
-        placer = Placer(session, requests, now=now, catalog=catalog_snapshot(session), lock=lock)
+        placer = Placer(  # registering again finds the client the first pass registered
+            session,
+            requests,
+            now=now,
+            catalog=catalog_snapshot(session),
+            lock=lock,
+            registering=registering,
+        )
     return [
         placer.place(i, occupy=True if occupy is None else occupy[i]) for i in range(len(requests))
     ]
@@ -197,9 +218,12 @@ class Placer:
         now: datetime,
         catalog: CatalogSnapshot | None = None,
         lock: bool = True,
+        registering: Registration | None = None,
     ) -> None:
         self.session = session
         self.lock = lock
+        self.registering = registering
+        self.registered: Client | None = None
         self.now = clinic_time.require_aware(now, "now")
         confirmed = catalog is not None
         if catalog is None:
@@ -315,8 +339,16 @@ class Placer:
         therapist_ids = sorted({t.id for c in checked for t in c.therapists})
         room_ids = sorted({r.id for c in checked for r in c.rooms})
         client_ids = sorted({r.client_id for r in self.requests if r.client_id is not None})
-        if self.lock:
-            _lock(self.session, client_ids, therapist_ids, room_ids)
+        client = _hold(
+            self.session, client_ids, therapist_ids, room_ids, self.lock, self.registering
+        )
+        if client is not None:  # the requests without a client are theirs
+            self.registered = client
+            self.requests = [
+                r if r.client_id is not None else replace(r, client_id=client.id)
+                for r in self.requests
+            ]
+            client_ids = sorted({*client_ids, pk(client.id)})
         data = fetch_calendar_data(
             self.session,
             therapist_ids=therapist_ids,
@@ -440,7 +472,10 @@ class Placer:
                         field="room_id",
                     )
                 room = self.catalog.rooms[chosen]
-        return Placement(req, c.offer, therapist, room, end, blocked)
+        mine = self.registered is not None and req.client_id == self.registered.id
+        return Placement(
+            req, c.offer, therapist, room, end, blocked, self.registered if mine else None
+        )
 
     def _occupy(self, placement: Placement) -> None:
         """Later requests of this pass see the placement as taken."""
@@ -594,28 +629,52 @@ def lost_race(exc: DBAPIError) -> NoAvailability | None:
     return None
 
 
-def _lock(
+def _hold(
     session: Session,
     client_ids: Sequence[int],
     therapist_ids: Sequence[int],
     room_ids: Sequence[int],
-) -> None:
-    """Hold the clients, therapists and rooms a pass may take until the transaction ends.
+    lock: bool,
+    registering: Registration | None,
+) -> Client | None:
+    """Hold the clients, therapists and rooms a pass may take until the transaction ends
+    (`lock`), after finding or registering the client given by `registering` (returned).
 
     On PostgreSQL, writers racing for the same people or rooms then read the calendars one
     after the other, so the loser hears what is in its way rather than a bare constraint
-    violation. SQLite needs none of this: a write transaction holds the database's lock.
+    violation; a client being registered is held in the same statement that registers them.
+    SQLite needs no locks: a write transaction holds the database's lock.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if registering is not None and not (lock and postgres):
+        return register(session, registering)
+    if not (lock and postgres):
+        return None
     keys = sorted(
         [(_CLIENT, i) for i in client_ids]
         + [(_THERAPIST, i) for i in therapist_ids]
         + [(_ROOM, i) for i in room_ids]
     )
-    if not keys:
-        return
-    _take(session, _LOCK, {"kinds": [k for k, _ in keys], "ids": [i for _, i in keys]})
+    params: dict[str, object] = {"kinds": [k for k, _ in keys], "ids": [i for _, i in keys]}
+    if registering is None:
+        if keys:
+            _take(session, _LOCK, params)
+        return None
+    row = _take(session, _registering_lock(), {**registering.params, **params}).one()
+    return registered(session, row._mapping)
+
+
+@cache
+def _registering_lock() -> Select[Any]:
+    """`_LOCK` with the client being registered among the keys, in one statement: the
+    registering INSERT as a CTE, and the locks taken in the same global order."""
+    client = register_statement("postgresql").cte("registered")
+    kinds = func.array_append(bindparam("kinds", type_=ARRAY(Integer)), _CLIENT)
+    ids = func.array_append(bindparam("ids", type_=ARRAY(Integer)), client.c.id)
+    keys = func.unnest(kinds, ids).table_valued("kind", "id").render_derived(name="k")
+    ordered = select(keys.c.kind, keys.c.id).order_by(keys.c.kind, keys.c.id).subquery("k")
+    held = select(func.count(func.pg_advisory_xact_lock(ordered.c.kind, ordered.c.id)))
+    return select(client, held.scalar_subquery().label("held"))
 
 
 def lock_email(session: Session, address: str) -> None:
@@ -626,9 +685,9 @@ def lock_email(session: Session, address: str) -> None:
         _take(session, _LOCK_EMAIL, {"kind": _EMAIL, "address": address.lower()})
 
 
-def _take(session: Session, statement: TextClause, params: dict[str, object]) -> None:
+def _take(session: Session, statement: Executable, params: dict[str, object]) -> Result[Any]:
     try:
-        session.connection().execute(statement, params)
+        return session.connection().execute(statement, params)
     except DBAPIError as exc:
         refusal = lost_race(exc)
         if refusal is not None:

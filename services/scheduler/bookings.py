@@ -20,7 +20,7 @@ from services.scheduler.api import (
     respond,
 )
 from services.scheduler.auth import actor, require_api_key
-from services.scheduler.client_payload import IDEMPOTENT, given_client
+from services.scheduler.client_payload import IDEMPOTENT, booking_client
 from services.scheduler.context import db, settings
 from services.scheduler.idempotency import idempotent
 from services.scheduler.schemas import (
@@ -91,12 +91,13 @@ def create() -> Response:
     payload = parse_body(BookingCreate)
 
     def action(session: Session) -> BookingOut:
-        client = given_client(session, payload.client)  # held: see given_client
+        client_id, new_client = booking_client(session, payload.client, payload.client_id)
         made = rules.book(
             session,
             treatment_type_id=payload.treatment_type_id,
             start=payload.start,
-            client_id=client.id if client is not None else payload.client_id,
+            client_id=client_id,
+            new_client=new_client,
             therapist_id=payload.therapist_id,
             room_id=payload.room_id,  # type: ignore[arg-type]
             notes=payload.notes,

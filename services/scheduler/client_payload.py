@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from services.scheduler.schemas import ClientIn
-from shared.clients import find_or_create_client
+from shared.clients import Registration, find_or_create_client, registration
 from shared.models import Client
+from shared.models.types import pk
 
 IDEMPOTENT = {"Idempotency-Key": "Retrying with the same key returns the first response"}
 
@@ -17,3 +18,19 @@ def given_client(session: Session, given: ClientIn | None) -> Client | None:
     if given is None:
         return None
     return find_or_create_client(session, name=given.name, email=given.email, phone=given.phone)
+
+
+def booking_client(
+    session: Session, given: ClientIn | None, client_id: int | None
+) -> tuple[int | None, Registration | None]:
+    """`book`'s client: (client_id, None) for one named by id or given without an e-mail
+    (always a new client, registered now); (None, registration) for one given with an e-mail,
+    which the booking finds or registers in the statement that holds the calendars.
+    Raises InvalidInput."""
+    if given is None:
+        return client_id, None
+    if given.email:
+        return None, registration(name=given.name, email=given.email, phone=given.phone)
+    return pk(
+        find_or_create_client(session, name=given.name, email=None, phone=given.phone).id
+    ), None

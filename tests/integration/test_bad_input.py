@@ -1179,6 +1179,24 @@ CASES = [
         lambda s, i: clients.find_or_create_client(s, name="Nina", email="nina"),
     ),
     Case(
+        "a client given for a booking with an invalid e-mail",
+        InvalidInput,
+        "email",
+        lambda s, i: clients.registration(name="Nina", email="nina"),
+    ),
+    Case(
+        "a client given for a booking with an empty name",
+        InvalidInput,
+        "name",
+        lambda s, i: clients.registration(name=" ", email="nina@example.com"),
+    ),
+    Case(
+        "a client given for a booking with a phone number too long",
+        InvalidInput,
+        "phone",
+        lambda s, i: clients.registration(name="Nina", email="nina@example.com", phone="1" * 51),
+    ),
+    Case(
         "update unknown client",
         NotFound,
         "client_id",
@@ -1450,6 +1468,7 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "rotate_feed",
         "create_client",
         "find_or_create_client",
+        "registration",
         "client_by_email",
         "get_client",
         "update_client",
@@ -1471,6 +1490,9 @@ def test_every_public_domain_function_has_a_bad_input_case():
         "qualified_therapist_ids",
         "working_intervals",
         "write_booking",  # takes a Placement the engine made; `book` covers its inputs
+        "register",  # takes a checked Registration; `registration` covers its inputs
+        "registered",  # takes a row the registering statement returned
+        "register_statement",  # a statement per dialect
         "guarded_flush",  # a flush; its callers' inputs are covered
         "record_event",  # takes a loaded row; shared.holds' cases are in test_holds.py
         "fetch_calendar_data",

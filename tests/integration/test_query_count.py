@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from shared import catalog, catalog_cache, demo
+from shared import catalog, catalog_cache, clients, demo
 from shared.availability import available_slots
 from shared.booking import book
 from tests.factories import MONDAY, NOW, local
@@ -140,7 +140,7 @@ def _kind(statement: str) -> str:
     """'INSERT booking', 'SELECT catalog_version', 'LOCK', ... for one statement."""
     words = statement.split()
     if "pg_advisory_xact_lock" in statement:
-        return "LOCK"
+        return "INSERT client + LOCK" if "INSERT INTO client" in statement else "LOCK"
     if words[0] == "INSERT":
         return f"INSERT {words[2]}"
     if words[0] == "WITH":  # a data-modifying WITH: every table it inserts into
@@ -165,6 +165,39 @@ def test_a_booking_reads_the_client_and_one_range_with_the_catalog_version_then_
         expected += ["LOCK", "SELECT booking"]
         expected += ["INSERT booking + booking_event + outbox_message"]
         assert seen == expected
+
+
+def test_a_booking_for_a_client_given_by_e_mail_registers_and_holds_them_in_one_statement(
+    db, clinic
+):
+    _booking_sql(db, clinic, "10:00", clinic.client)  # the process has read the catalog
+    for address in ("new.client@example.com", clinic.client.email):  # new, then on file
+        with statements(db) as seen, db.transaction() as session:
+            made = book(
+                session,
+                treatment_type_id=clinic.facial.id,
+                start=local(MONDAY + timedelta(days=2 if "new" in address else 3), "13:00"),
+                new_client=clients.registration(name="Given Name", email=address),
+                actor="test",
+                now=NOW,
+            )
+            assert made.client.email == address
+        kinds = [_kind(q) for q in seen]
+        if db.is_sqlite:
+            assert kinds == [
+                "BEGIN",
+                "INSERT client",
+                "SELECT booking",
+                "INSERT booking",
+                "INSERT booking_event",
+                "INSERT outbox_message",
+            ]
+        else:
+            assert kinds == [
+                "INSERT client + LOCK",
+                "SELECT booking",
+                "INSERT booking + booking_event + outbox_message",
+            ]
 
 
 def test_booking_itself_issues_the_same_statements_with_a_long_history(db, clinic):
