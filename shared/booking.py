@@ -23,7 +23,7 @@ from sqlmodel import Session
 from shared import clinic_time, lifecycle, outbox, validation
 from shared.catalog_cache import catalog_snapshot, peek
 from shared.clients import Registration, get_client
-from shared.db import append_rows, insert_family
+from shared.db import append_rows, insert_family, new_row
 from shared.directory import get_clinic
 from shared.errors import (
     BookingConflict,
@@ -136,23 +136,24 @@ def write_booking(
     A course's session names its course and leaves the client's invitation to the course's
     one message (`invite_client=False`); reminders and therapists' invitations stay per session.
     """
-    booking = Booking(
-        uid=f"{uuid.uuid4()}@clinic-scheduler",
-        treatment_type_id=placed.treatment.id,
-        therapist_id=placed.therapist.id,
-        room_id=placed.room.id,
-        client_id=client_id,
-        start_at=placed.start,
-        end_at=placed.end,
-        blocked_start=placed.blocked[0],
-        blocked_end=placed.blocked[1],
-        source=source,
-        notes=validation.text(notes or "", "notes", max_len=5000, required=False),
-        access_token=secrets.token_urlsafe(24),
-        created_at=now,
-        updated_at=now,
-        course_id=course_id,
-    )
+    row = {
+        "uid": f"{uuid.uuid4()}@clinic-scheduler",
+        "treatment_type_id": placed.treatment.id,
+        "therapist_id": placed.therapist.id,
+        "room_id": placed.room.id,
+        "client_id": client_id,
+        "start_at": placed.start,
+        "end_at": placed.end,
+        "blocked_start": placed.blocked[0],
+        "blocked_end": placed.blocked[1],
+        "source": source,
+        "notes": validation.text(notes or "", "notes", max_len=5000, required=False),
+        "access_token": secrets.token_urlsafe(24),
+        "created_at": now,
+        "updated_at": now,
+        "course_id": course_id,
+    }
+    booking = new_row(Booking, row)
     # The messages read these; the client is in the session already (the caller found them).
     booking.client = get_client(session, client_id)
     if settings.invite_therapists:
@@ -163,7 +164,7 @@ def write_booking(
         booking.id = insert_family(
             session,
             Booking,
-            booking.model_dump(exclude={"id"}),
+            row,
             [(BookingEvent, "booking_id", [history]), (OutboxMessage, "booking_id", messages)],
         )
     make_transient_to_detached(booking)  # as if loaded: later changes flush as updates
