@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_
+from sqlalchemy import RowMapping, bindparam, case, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -122,7 +121,7 @@ def register(session: Session, given: Registration) -> Client:
     return registered(session, row._mapping)
 
 
-def registered(session: Session, row: Mapping[str, Any]) -> Client:
+def registered(session: Session, row: RowMapping) -> Client:
     """The session's Client for a row a registering statement returned."""
     return as_loaded(session, Client, {name: row[name] for name in _CLIENT_COLUMNS})
 

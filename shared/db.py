@@ -180,7 +180,7 @@ def new_row(model: type[M], row: Mapping[str, Any]) -> M:
     caller has checked or the database returned (five times cheaper than the constructor)."""
     obj = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     obj.__dict__.update(_filled(model, row), id=row.get("id"))
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 # A parent model and each child model with the column that holds the parent's id.

@@ -31,6 +31,5 @@ def booking_client(
         return client_id, None
     if given.email:
         return None, registration(name=given.name, email=given.email, phone=given.phone)
-    return pk(
-        find_or_create_client(session, name=given.name, email=None, phone=given.phone).id
-    ), None
+    client = find_or_create_client(session, name=given.name, email=None, phone=given.phone)
+    return pk(client.id), None
