@@ -87,10 +87,6 @@ class Registration:
 
     params: dict[str, Any]
 
-    @property
-    def email(self) -> str:
-        return str(self.params["email"])
-
 
 def registration(*, name: str, email: str, phone: str = "") -> Registration:
     """Raises InvalidInput."""

@@ -210,11 +210,15 @@ def insert_family(
         for child, key, rows in kids:
             append_rows(session, child, [{**r, key: new_id} for r in rows])
         return new_id
-    params = {"parent": json.dumps([parent], default=_json_value)}  # each table's rows as JSON
+    params = {"parent": _as_json([parent])}  # each table's new rows as one JSON document
     for i, (_, _, rows) in enumerate(kids):
-        params[f"c{i}"] = json.dumps(rows, default=_json_value)
+        params[f"c{i}"] = _as_json(rows)
     shape = (model, tuple((child, key) for child, key, _ in kids))
     return int(conn.execute(_family_statement(shape), params).scalar_one())
+
+
+def _as_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    return json.dumps(rows, default=_json_value, ensure_ascii=False)
 
 
 def _json_value(value: Any) -> Any:

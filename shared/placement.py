@@ -340,7 +340,12 @@ class Placer:
         room_ids = sorted({r.id for c in checked for r in c.rooms})
         client_ids = sorted({r.client_id for r in self.requests if r.client_id is not None})
         client = _hold(
-            self.session, client_ids, therapist_ids, room_ids, self.lock, self.registering
+            self.session,
+            client_ids,
+            therapist_ids,
+            room_ids,
+            lock=self.lock,
+            registering=self.registering,
         )
         if client is not None:  # the requests without a client are theirs
             self.registered = client
@@ -634,6 +639,7 @@ def _hold(
     client_ids: Sequence[int],
     therapist_ids: Sequence[int],
     room_ids: Sequence[int],
+    *,
     lock: bool,
     registering: Registration | None,
 ) -> Client | None:
