@@ -1,4 +1,5 @@
-"""The dashboard as a real gunicorn process (its own gunicorn.conf.py), and headless Chromium."""
+"""The dashboard as a real gunicorn process (its own gunicorn.conf.py), the demo clinic on a
+fresh database file, and headless Chromium: what the browser tests share."""
 
 from __future__ import annotations
 
@@ -7,8 +8,21 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from tests.e2e.processes import BIN, ROOT, free_port, service_env, stop, wait_until_up
+import pytest
+
+from shared import demo, migrate
+from shared.db import Database
+from tests.e2e.processes import (
+    BIN,
+    ROOT,
+    free_port,
+    gunicorn,
+    service_env,
+    stop,
+    wait_until_up,
+)
 
 CONF = ROOT / "services" / "dashboard" / "gunicorn.conf.py"
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -49,3 +63,47 @@ def dashboard(database_url: str, log_path: Path) -> Iterator[str]:
             yield base
         finally:
             stop(proc)
+
+
+@contextmanager
+def demo_clinic(tmp_path: Path) -> Iterator[tuple[str, Database, dict[str, str]]]:
+    """The demo clinic on a new SQLite file: its URL, its database and the demo's logins."""
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    migrate.upgrade(url)
+    database = Database(url)
+    with database.transaction() as session:
+        logins = demo.load_demo(session)
+    try:
+        yield url, database, logins
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def desk_and_api(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The dashboard and the scheduler API as real gunicorns on one database: their base URLs."""
+    with (
+        dashboard(database_url, tmp_path / "dashboard.log") as desk,
+        gunicorn(
+            "services.scheduler:create_app()",
+            database_url,
+            workers=1,
+            env=service_env(database_url),
+            log_path=tmp_path / "api.log",
+        ) as api,
+    ):
+        yield desk, api
+
+
+@contextmanager
+def headless_chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; the test is skipped on a machine without it."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(chromium_path()).exists():
+        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install chromium)")
+    with playwright.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

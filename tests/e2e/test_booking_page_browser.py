@@ -18,17 +18,15 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from shared import catalog, demo, migrate
+from shared import catalog
 from shared.config import Settings
 from shared.db import Database
 from shared.mailer import Mailer
 from shared.models import Booking, BookingStatus, Client
-from tests.e2e.dashboard_server import CHROMIUM_ARGS, SCREENSHOTS, chromium_path
+from tests.e2e.dashboard_server import SCREENSHOTS, demo_clinic, headless_chromium
 from tests.e2e.processes import gunicorn, service_env
 from tests.invites.conftest import FAST, SmtpServer, drain, text_body
 from tests.node_packages import npm_ci
-
-playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -39,22 +37,17 @@ SERIOUS = ("serious", "critical")
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Database, str]]:
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
-    migrate.upgrade(url)
-    database = Database(url)
-    with database.transaction() as session:
-        demo.load_demo(session)  # online booking on, every treatment open online
-    try:
-        with gunicorn(
+    with (
+        demo_clinic(tmp_path) as (url, database, _),  # online booking on, every treatment open
+        gunicorn(
             "services.scheduler:create_app()",
             url,
             workers=2,
             env=service_env(url),
             log_path=tmp_path / "gunicorn.log",
-        ) as base:
-            yield base, database, url
-    finally:
-        database.dispose()
+        ) as base,
+    ):
+        yield base, database, url
 
 
 @pytest.fixture
@@ -68,14 +61,8 @@ def axe_source() -> str:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install chromium)")
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 class Step:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from shared import booking, clinic_time, demo, migrate
+from shared import booking, clinic_time, demo
 from shared.db import Database
 from shared.models import (
     Booking,
@@ -27,10 +27,7 @@ from shared.models import (
     WaitlistEntry,
     WorkingHours,
 )
-from tests.e2e.dashboard_server import CHROMIUM_ARGS, chromium_path, dashboard
-from tests.e2e.processes import gunicorn, service_env
-
-playwright = pytest.importorskip("playwright.sync_api")
+from tests.e2e.dashboard_server import demo_clinic, desk_and_api, headless_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -45,50 +42,27 @@ BROWSER_PICKERS = "input[type=date], input[type=time], input[type=datetime-local
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """The demo clinic on one database file, its dashboard and its API as real gunicorns."""
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
-    migrate.upgrade(url)
-    database = Database(url)
-    with database.transaction() as session:
-        demo.load_demo(session)
-    try:
-        with (
-            dashboard(url, tmp_path / "dashboard.log") as desk,
-            gunicorn(
-                "services.scheduler:create_app()",
-                url,
-                workers=1,
-                env=service_env(url),
-                log_path=tmp_path / "api.log",
-            ) as api,
-        ):
-            yield {"desk": desk, "api": api, "db": database}
-    finally:
-        database.dispose()
+    with demo_clinic(tmp_path) as (url, database, _), desk_and_api(url, tmp_path) as (desk, api):
+        yield {"desk": desk, "api": api, "db": database}
 
 
 @pytest.fixture
 def page(served: dict[str, Any]) -> Iterator[Any]:
     """An admin's tab in a browser whose own locale is American."""
-    if not Path(chromium_path()).exists():
-        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install chromium)")
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            context = chromium.new_context(
-                viewport={"width": 1440, "height": 900}, locale="en-US", timezone_id="UTC"
-            )
-            tab = context.new_page()
-            errors: list[str] = []
-            tab.on("pageerror", lambda exc: errors.append(str(exc)))
-            tab.goto(served["desk"] + "/")
-            tab.fill("#email", demo.DEMO_ADMIN[0])
-            tab.fill("#password", demo.DEMO_ADMIN[1])
-            tab.click("button[type=submit]")
-            tab.wait_for_url(served["desk"] + "/")
-            yield tab
-            assert errors == [], errors
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        context = chromium.new_context(
+            viewport={"width": 1440, "height": 900}, locale="en-US", timezone_id="UTC"
+        )
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.goto(served["desk"] + "/")
+        tab.fill("#email", demo.DEMO_ADMIN[0])
+        tab.fill("#password", demo.DEMO_ADMIN[1])
+        tab.click("button[type=submit]")
+        tab.wait_for_url(served["desk"] + "/")
+        yield tab
+        assert errors == [], errors
 
 
 def _written_like_the_clinic(tab: Any, *, day: bool = True, afternoon: bool = False) -> str:

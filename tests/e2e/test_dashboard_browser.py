@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from shared import clinic_time, demo, migrate
+from shared import clinic_time, demo
 from shared.db import Database
 from shared.models import (
     Booking,
@@ -28,9 +28,7 @@ from shared.models import (
     Therapist,
     TreatmentType,
 )
-from tests.e2e.dashboard_server import CHROMIUM_ARGS, SCREENSHOTS, chromium_path, dashboard
-
-playwright = pytest.importorskip("playwright.sync_api")
+from tests.e2e.dashboard_server import SCREENSHOTS, dashboard, demo_clinic, headless_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -39,28 +37,17 @@ NEW_CLIENT = ("Maja Testna", "maja.testna@example.com", "+386 41 555 666")
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Database]]:
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
-    migrate.upgrade(url)
-    database = Database(url)
-    with database.transaction() as session:
-        demo.load_demo(session)
-    try:
-        with dashboard(url, tmp_path / "gunicorn.log") as base:
-            yield base, database
-    finally:
-        database.dispose()
+    with (
+        demo_clinic(tmp_path) as (url, database, _),
+        dashboard(url, tmp_path / "gunicorn.log") as base,
+    ):
+        yield base, database
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install chromium)")
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 def _target_day(database: Database) -> tuple[date, Any]:

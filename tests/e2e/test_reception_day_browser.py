@@ -19,13 +19,10 @@ import pytest
 import requests
 from sqlmodel import select
 
-from shared import booking, catalog, clinic_time, demo, migrate
+from shared import booking, catalog, clinic_time, demo
 from shared.db import Database
 from shared.models import Booking, Client, Therapist, TreatmentType
-from tests.e2e.dashboard_server import CHROMIUM_ARGS, SCREENSHOTS, chromium_path, dashboard
-from tests.e2e.processes import gunicorn, service_env
-
-playwright = pytest.importorskip("playwright.sync_api")
+from tests.e2e.dashboard_server import SCREENSHOTS, demo_clinic, desk_and_api, headless_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -36,47 +33,27 @@ LIVE_DEADLINE_MS = 5000  # the issue's promise: an API booking shows within 5 se
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """The demo clinic on one database file, its dashboard and its API as real gunicorns."""
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
-    migrate.upgrade(url)
-    database = Database(url)
-    with database.transaction() as session:
-        logins = demo.load_demo(session)
-    try:
-        with (
-            dashboard(url, tmp_path / "dashboard.log") as desk,
-            gunicorn(
-                "services.scheduler:create_app()",
-                url,
-                workers=1,
-                env=service_env(url),
-                log_path=tmp_path / "api.log",
-            ) as api,
-        ):
-            yield {"desk": desk, "api": api, "db": database, "key": logins["api_key"]}
-    finally:
-        database.dispose()
+    with (
+        demo_clinic(tmp_path) as (url, database, logins),
+        desk_and_api(url, tmp_path) as (desk, api),
+    ):
+        yield {"desk": desk, "api": api, "db": database, "key": logins["api_key"]}
 
 
 @pytest.fixture
 def page(served: dict[str, Any]) -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install chromium)")
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
-            tab = context.new_page()
-            errors: list[str] = []
-            tab.on("pageerror", lambda exc: errors.append(str(exc)))
-            tab.goto(served["desk"] + "/")
-            tab.fill("#email", demo.DEMO_LOGIN[0])
-            tab.fill("#password", demo.DEMO_LOGIN[1])
-            tab.click("button[type=submit]")
-            tab.wait_for_url(served["desk"] + "/")
-            yield tab
-            assert errors == [], errors
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.goto(served["desk"] + "/")
+        tab.fill("#email", demo.DEMO_LOGIN[0])
+        tab.fill("#password", demo.DEMO_LOGIN[1])
+        tab.click("button[type=submit]")
+        tab.wait_for_url(served["desk"] + "/")
+        yield tab
+        assert errors == [], errors
 
 
 def _today() -> date:
