@@ -107,3 +107,20 @@ def headless_chromium() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@contextmanager
+def logged_in_tab(
+    chromium: Any, desk: str, login: tuple[str, str], **context_options: Any
+) -> Iterator[Any]:
+    """A tab signed in to the dashboard at `desk`; an error in the page fails the test."""
+    tab = chromium.new_context(**context_options).new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.goto(desk + "/")
+    tab.fill("#email", login[0])
+    tab.fill("#password", login[1])
+    tab.click("button[type=submit]")
+    tab.wait_for_url(desk + "/")
+    yield tab
+    assert errors == [], errors

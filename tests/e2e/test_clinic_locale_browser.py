@@ -27,7 +27,7 @@ from shared.models import (
     WaitlistEntry,
     WorkingHours,
 )
-from tests.e2e.dashboard_server import demo_clinic, desk_and_api, headless_chromium
+from tests.e2e.dashboard_server import demo_clinic, desk_and_api, headless_chromium, logged_in_tab
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -49,20 +49,18 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def page(served: dict[str, Any]) -> Iterator[Any]:
     """An admin's tab in a browser whose own locale is American."""
-    with headless_chromium() as chromium:
-        context = chromium.new_context(
-            viewport={"width": 1440, "height": 900}, locale="en-US", timezone_id="UTC"
-        )
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        tab.goto(served["desk"] + "/")
-        tab.fill("#email", demo.DEMO_ADMIN[0])
-        tab.fill("#password", demo.DEMO_ADMIN[1])
-        tab.click("button[type=submit]")
-        tab.wait_for_url(served["desk"] + "/")
+    with (
+        headless_chromium() as chromium,
+        logged_in_tab(
+            chromium,
+            served["desk"],
+            demo.DEMO_ADMIN,
+            viewport={"width": 1440, "height": 900},
+            locale="en-US",
+            timezone_id="UTC",
+        ) as tab,
+    ):
         yield tab
-        assert errors == [], errors
 
 
 def _written_like_the_clinic(tab: Any, *, day: bool = True, afternoon: bool = False) -> str:

@@ -22,7 +22,13 @@ from sqlmodel import select
 from shared import booking, catalog, clinic_time, demo
 from shared.db import Database
 from shared.models import Booking, Client, Therapist, TreatmentType
-from tests.e2e.dashboard_server import SCREENSHOTS, demo_clinic, desk_and_api, headless_chromium
+from tests.e2e.dashboard_server import (
+    SCREENSHOTS,
+    demo_clinic,
+    desk_and_api,
+    headless_chromium,
+    logged_in_tab,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -42,18 +48,17 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 def page(served: dict[str, Any]) -> Iterator[Any]:
-    with headless_chromium() as chromium:
-        context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        tab.goto(served["desk"] + "/")
-        tab.fill("#email", demo.DEMO_LOGIN[0])
-        tab.fill("#password", demo.DEMO_LOGIN[1])
-        tab.click("button[type=submit]")
-        tab.wait_for_url(served["desk"] + "/")
+    with (
+        headless_chromium() as chromium,
+        logged_in_tab(
+            chromium,
+            served["desk"],
+            demo.DEMO_LOGIN,
+            viewport={"width": 1440, "height": 900},
+            locale="en-GB",
+        ) as tab,
+    ):
         yield tab
-        assert errors == [], errors
 
 
 def _today() -> date:
