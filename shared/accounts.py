@@ -111,6 +111,12 @@ def authenticate_api_key(
     return ApiCaller(found.id, found.name)
 
 
+def shown_name(name: str, email: str) -> str:
+    """How an account is named on screen and in booking histories: its name, or (none given)
+    its e-mail's."""
+    return name or default_name(email)
+
+
 def default_name(email: str) -> str:
     """An account's name until someone gives it one: "ana@clinic.example" -> "Ana"."""
     local = email.split("@", 1)[0]

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from shared.accounts import default_name
+from shared.accounts import shown_name
 from shared.models import User
 
 STAFF, API = "dashboard", "api"
@@ -35,7 +35,7 @@ def actor_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
     emails = {who for kind, _, who in (a.partition(":") for a in wanted) if kind == STAFF and who}
     staff = (
         {
-            email: f"{name or default_name(email)} ({ROLE_WORDS.get(role, role)})"
+            email: f"{shown_name(name, email)} ({ROLE_WORDS.get(role, role)})"
             for email, name, role in session.exec(
                 select(User.email, User.name, User.role).where(col(User.email).in_(emails))
             )

@@ -34,6 +34,7 @@ from wtforms.validators import DataRequired, Length
 
 from services.dashboard import context
 from shared import actors, staff_login, staff_sessions
+from shared.accounts import shown_name
 from shared.errors import AuthError, TooManyAttempts
 from shared.models import User
 
@@ -54,6 +55,7 @@ class StaffUser(UserMixin):
         assert user.id is not None
         self.user_id = user.id
         self.email = user.email
+        self.name = shown_name(user.name, user.email)
         self.role = user.role
         self.token = token  # the server-side session's, kept in the cookie
 

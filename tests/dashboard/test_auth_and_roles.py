@@ -126,6 +126,18 @@ def test_right_password_logs_in_and_lands_on_the_day_view(app, clinic):
     assert RECEPTION[0] in text(day)
 
 
+def test_the_top_bar_names_the_person_logged_in_with_the_e_mail_on_hover(app, clinic, db):
+    client = app.test_client()
+    log_in(client, *RECEPTION)
+    bar = re.search(r'<span class="user-name" title="([^"]*)">([^<]*)</span>', text(client.get("/")))
+    assert bar and bar.groups() == (f"Logged in as {RECEPTION[0]}", "Desk")  # the e-mail's name
+    with db.transaction() as session:
+        user = session.exec(select(User).where(User.email == RECEPTION[0])).one()
+        user.name = "Ana Lima"
+    bar = re.search(r'<span class="user-name"[^>]*>([^<]*)</span>', text(client.get("/")))
+    assert bar and bar.group(1) == "Ana Lima"
+
+
 def test_wrong_password_is_refused_with_a_message_and_no_session(app, clinic):
     client = app.test_client()
     response = log_in(client, RECEPTION[0], "not-the-password")
