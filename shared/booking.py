@@ -17,13 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from shared import clinic_time, lifecycle, outbox, validation
 from shared.catalog_cache import catalog_snapshot, peek
 from shared.clients import Registration, get_client
-from shared.db import append_rows, insert_family, new_row
+from shared.db import adopt, append_rows, insert_family, new_row
 from shared.directory import get_clinic
 from shared.errors import (
     BookingConflict,
@@ -167,8 +166,7 @@ def write_booking(
             row,
             [(BookingEvent, "booking_id", [history]), (OutboxMessage, "booking_id", messages)],
         )
-    make_transient_to_detached(booking)  # as if loaded: later changes flush as updates
-    session.add(booking)
+    adopt(session, booking)
     booking_changed(session, "booked")
     return booking
 

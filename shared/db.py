@@ -165,13 +165,18 @@ def as_loaded(session: Session, model: type[M], row: Mapping[str, Any]) -> M:
     that later changes flush as updates and lookups by key cost no statement."""
     found = session.identity_map.get(session.identity_key(model, row["id"]))
     if found is None:
-        obj = new_row(model, row)
-        make_transient_to_detached(obj)
-        session.add(obj)
-        return obj
+        return adopt(session, new_row(model, row))
     for name, value in row.items():
         set_committed_value(found, name, value)
     return found
+
+
+def adopt(session: Session, obj: M) -> M:
+    """An object whose row is already in the database (written by a Core statement), taken
+    into the session as if loaded: later changes flush as updates, never as a second insert."""
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def new_row(model: type[M], row: Mapping[str, Any]) -> M:

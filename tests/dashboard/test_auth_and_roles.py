@@ -129,7 +129,9 @@ def test_right_password_logs_in_and_lands_on_the_day_view(app, clinic):
 def test_the_top_bar_names_the_person_logged_in_with_the_e_mail_on_hover(app, clinic, db):
     client = app.test_client()
     log_in(client, *RECEPTION)
-    bar = re.search(r'<span class="user-name" title="([^"]*)">([^<]*)</span>', text(client.get("/")))
+    bar = re.search(
+        r'<span class="user-name" title="([^"]*)">([^<]*)</span>', text(client.get("/"))
+    )
     assert bar and bar.groups() == (f"Logged in as {RECEPTION[0]}", "Desk")  # the e-mail's name
     with db.transaction() as session:
         user = session.exec(select(User).where(User.email == RECEPTION[0])).one()
