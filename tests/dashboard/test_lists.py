@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import warnings
 
 import pytest
@@ -107,7 +109,11 @@ def test_bookings_are_found_by_client_name_email_or_phone(reception, week):
     ("query", "expected"),
     [
         ("flt0_date_between=2027-03-01+to+2027-03-01", {"eva_mon", "ziga_mon"}),
+        ("flt0_date_between=01.03.2027+to+02.03.2027", {"eva_mon", "ziga_mon"}),  # as typed
+        ("flt0_date_between=01.03.2027+to+2027-03-03", {"eva_mon", "ziga_mon", "eva_wed"}),
         ("flt0_date_on=2027-03-03", {"eva_wed"}),
+        ("flt0_date_on=03.03.2027", {"eva_wed"}),
+        ("flt0_date_on_or_after=2.3.2027", {"eva_wed"}),
         ("flt0_date_on_or_after=2027-03-02", {"eva_wed"}),
         ("flt0_date_on_or_before=2027-03-01", {"eva_mon", "ziga_mon"}),
         ("flt0_therapist_is=2", {"ziga_mon"}),
@@ -123,6 +129,15 @@ def test_bookings_filter_by_local_date_therapist_room_status_and_client(
 ):
     body = text(reception.get(f"/bookings/?{query}"))
     assert _ids(body, week) == expected
+
+
+def test_date_filters_are_text_boxes_that_show_the_clinics_pattern(reception, week):
+    body = text(reception.get("/bookings/?flt0_date_on=03.03.2027"))
+    assert 'data-clinic-day-hint="dd.mm.yyyy"' in body  # dashboard.js: the placeholder
+    groups = json.loads(re.search(r'id="filter-groups-data"[^>]*>([^<]*)<', body)[1])
+    kinds = {f["arg"]: f["type"] for group in groups.values() for f in group}
+    assert kinds["date_on"] == "clinic-day" and kinds["date_between"] == "clinic-day-range"
+    assert "daterangepicker" not in kinds.values() and "datepicker" not in kinds.values()
 
 
 def test_filter_dropdowns_list_the_current_therapists_and_rooms(reception, admin, week):

@@ -207,6 +207,17 @@ def test_an_american_browser_sees_and_types_the_clinics_dates_and_24_hour_times(
     listed = _written_like_the_clinic(page, afternoon=True)
     assert "04.12.2026 17:30" in listed and "25.10.2026 17:30" in listed
 
+    # The list filtered by days typed as the clinic writes them (no yyyy-mm-dd picker).
+    page.click("text=Add Filter")
+    page.click("a.dropdown-item.filter:has-text('Starts')")
+    days = page.locator("table.filters input.filter-val").last
+    assert days.get_attribute("placeholder") == "dd.mm.yyyy to dd.mm.yyyy"
+    days.fill("04.12.2026 to 04.12.2026")
+    with page.expect_navigation():
+        page.click("#filter_form button[type=submit]")
+    listed = _written_like_the_clinic(page, afternoon=True)
+    assert "04.12.2026 17:30" in listed and "25.10.2026 17:30" not in listed
+
     # A typo names the pattern and saves nothing.
     page.goto(f"{desk}/time-off/new/")
     before = len(saved)

@@ -439,6 +439,30 @@
     });
   });
 
+  // A list's date filters are plain text boxes (views/filters.py), like every date field:
+  // each shows the clinic's pattern. Flask-Admin's script adds the boxes after this one runs.
+  document.addEventListener("DOMContentLoaded", function () {
+    var table = document.querySelector("table.filters[data-clinic-day-hint]");
+    var groups = document.getElementById("filter-groups-data");
+    if (!table || !groups) return;
+    var hint = table.dataset.clinicDayHint, kinds = {};
+    Object.values(JSON.parse(groups.textContent)).forEach(function (group) {
+      group.forEach(function (filter) { kinds[filter.arg] = filter.type; });
+    });
+    var label = function () {
+      table.querySelectorAll("input.filter-val").forEach(function (box) {
+        var kind = kinds[box.name.replace(/^flt\d+_/, "")];
+        if (kind === "clinic-day") box.placeholder = hint;
+        else if (kind === "clinic-day-range") box.placeholder = hint + " to " + hint;
+        else return;
+        box.inputMode = "numeric";
+        box.autocomplete = "off";
+      });
+    };
+    label();
+    new MutationObserver(label).observe(table, { childList: true, subtree: true });
+  });
+
   // Flask-Admin's filter menu entries are links to nowhere: its own script acts on them.
   document.querySelectorAll("a.dropdown-item.filter").forEach(function (link) {
     link.addEventListener("click", function (ev) { ev.preventDefault(); });

@@ -12,6 +12,7 @@ from flask_admin.model import filters as base_filters
 from services.dashboard import context
 from services.dashboard.request_guard import is_id
 from shared import clinic_time
+from shared.errors import InvalidInput
 
 
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -24,14 +25,34 @@ def _sane(days: list[date]) -> bool:
     return all(clinic_time.year_problem(day) is None for day in days)
 
 
+# A plain text box, as every date field of the dashboard: dashboard.js gives it the clinic's
+# pattern as its placeholder (Flask-Admin's own picker would write yyyy-mm-dd).
+CLINIC_DAY, CLINIC_DAYS = "clinic-day", "clinic-day-range"
+RANGE = " to "  # between two days, as Flask-Admin's own range filters write it
+
+
+def _days(value: str) -> list[date] | None:
+    """The days typed, as the clinic writes them or ISO (what the app's own links send), each
+    one the clinic's arithmetic can handle; None for anything else."""
+    try:
+        days = [context.locale().parse_day(part) for part in value.split(RANGE)]
+    except InvalidInput:
+        return None
+    return days if _sane(days) else None
+
+
 class LocalDateBetween(BaseSQLAFilter, base_filters.BaseDateBetweenFilter):
-    """Local dates first..last, both included."""
+    """Local dates first..last, both included ("01.12.2026 to 05.12.2026")."""
 
     def __init__(self, column: Any, name: str) -> None:
-        super().__init__(column, name, data_type="daterangepicker")
+        super().__init__(column, name, data_type=CLINIC_DAYS)
 
     def validate(self, value: str) -> bool:
-        return bool(super().validate(value)) and _sane(self.clean(value))
+        days = _days(value)
+        return days is not None and len(days) == 2 and days[0] <= days[1]
+
+    def clean(self, value: str) -> list[date]:
+        return _days(value) or []
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         lo, hi = _bounds(value[0], value[1])
@@ -41,10 +62,15 @@ class LocalDateBetween(BaseSQLAFilter, base_filters.BaseDateBetweenFilter):
 
 class LocalDateOn(BaseSQLAFilter, base_filters.BaseDateFilter):
     def __init__(self, column: Any, name: str) -> None:
-        super().__init__(column, name, data_type="datepicker")
+        super().__init__(column, name)
+        self.data_type = CLINIC_DAY  # BaseDateFilter insists on its picker
 
     def validate(self, value: str) -> bool:
-        return bool(super().validate(value)) and _sane([self.clean(value)])
+        days = _days(value)
+        return days is not None and len(days) == 1
+
+    def clean(self, value: str) -> date:
+        return (_days(value) or [date.min])[0]
 
     def apply(self, query: Any, value: date, alias: Any = None) -> Any:
         lo, hi = _bounds(value, value)
