@@ -250,7 +250,7 @@ class ClinicModelView(Secured, ModelView):
 
 def filtered_url(endpoint: str, **filters: Any) -> str:
     """A list's URL with filters applied, e.g. filtered_url("bookings.index_view",
-    therapist_is=2, date_between="2027-03-01 to 2027-03-07")."""
+    therapist_is=2, date_between="01.03.2027 to 07.03.2027")."""
     from flask import url_for
 
     args = {f"flt{i}_{name}": value for i, (name, value) in enumerate(filters.items())}

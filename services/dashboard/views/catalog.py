@@ -503,10 +503,11 @@ class ClosureView(_SpanView):
 
 
 def _bookings_link(therapist_id: int | None, room_id: int | None, span: Any) -> str:
-    """The bookings list filtered to a span (and a therapist or room)."""
-    tz = context.tz()
-    first = span.start_at.astimezone(tz).date().isoformat()
-    last = span.end_at.astimezone(tz).date().isoformat()
+    """The bookings list filtered to a span (and a therapist or room), its days written as
+    the clinic writes them: the filter's box shows them so."""
+    tz, locale = context.tz(), context.locale()
+    first = locale.day(span.start_at.astimezone(tz).date())
+    last = locale.day(span.end_at.astimezone(tz).date())
     args: dict[str, Any] = {"date_between": f"{first} to {last}", "status_is": "booked"}
     if therapist_id is not None:
         args["therapist_is"] = therapist_id
