@@ -41,6 +41,12 @@ def _days(value: str) -> list[date] | None:
     return days if _sane(days) else None
 
 
+def _cleaned(value: str) -> list[date]:
+    days = _days(value)
+    assert days, "Flask-Admin cleans only the values validate() accepted"
+    return days
+
+
 class LocalDateBetween(BaseSQLAFilter, base_filters.BaseDateBetweenFilter):
     """Local dates first..last, both included ("01.12.2026 to 05.12.2026")."""
 
@@ -52,7 +58,7 @@ class LocalDateBetween(BaseSQLAFilter, base_filters.BaseDateBetweenFilter):
         return days is not None and len(days) == 2 and days[0] <= days[1]
 
     def clean(self, value: str) -> list[date]:
-        return _days(value) or []
+        return _cleaned(value)
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         lo, hi = _bounds(value[0], value[1])
@@ -70,7 +76,7 @@ class LocalDateOn(BaseSQLAFilter, base_filters.BaseDateFilter):
         return days is not None and len(days) == 1
 
     def clean(self, value: str) -> date:
-        return (_days(value) or [date.min])[0]
+        return _cleaned(value)[0]
 
     def apply(self, query: Any, value: date, alias: Any = None) -> Any:
         lo, hi = _bounds(value, value)
