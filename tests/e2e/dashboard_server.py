@@ -117,10 +117,17 @@ def logged_in_tab(
     tab = chromium.new_context(**context_options).new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(tab, desk, login)
+    yield tab
+    assert errors == [], errors
+
+
+def sign_in(tab: Any, desk: str, login: tuple[str, str]) -> None:
+    """Sign in as a person does: the dashboard sends a stranger to its log-in page, and back
+    to the day view after it."""
     tab.goto(desk + "/")
+    assert "/login" in tab.url
     tab.fill("#email", login[0])
     tab.fill("#password", login[1])
     tab.click("button[type=submit]")
     tab.wait_for_url(desk + "/")
-    yield tab
-    assert errors == [], errors

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from shared import catalog, clinic_time
+from shared import catalog, clinic_time, demo
 from shared.db import Database
 from shared.models import Booking, Clinic, Course, OutboxMessage, Therapist, TreatmentType
-from tests.e2e.test_dashboard_browser import _log_in, _shot, browser, served  # noqa: F401
+from tests.e2e.dashboard_server import sign_in
+from tests.e2e.test_dashboard_browser import _shot, browser, served  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -53,7 +54,7 @@ def test_a_receptionist_plans_resolves_a_clash_and_books_a_course_in_a_real_brow
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _log_in(page, base)
+    sign_in(page, base, demo.DEMO_LOGIN)
 
     # New course, from the menu; the client first, found by the live search.
     page.click("nav >> text=New course")

@@ -28,7 +28,13 @@ from shared.models import (
     Therapist,
     TreatmentType,
 )
-from tests.e2e.dashboard_server import SCREENSHOTS, dashboard, demo_clinic, headless_chromium
+from tests.e2e.dashboard_server import (
+    SCREENSHOTS,
+    dashboard,
+    demo_clinic,
+    headless_chromium,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -77,15 +83,6 @@ def _shot(page: Any, name: str) -> Path:
     return path
 
 
-def _log_in(page: Any, base: str) -> None:
-    page.goto(base + "/")
-    assert "/login" in page.url
-    page.fill("#email", demo.DEMO_LOGIN[0])
-    page.fill("#password", demo.DEMO_LOGIN[1])
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
 def test_a_receptionist_books_moves_and_cancels_a_session_in_a_real_browser(served, browser):
     base, database = served
     day, tz = _target_day(database)
@@ -97,7 +94,7 @@ def test_a_receptionist_books_moves_and_cancels_a_session_in_a_real_browser(serv
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
     # Log in and land on today's day view.
-    _log_in(page, base)
+    sign_in(page, base, demo.DEMO_LOGIN)
     today = clinic_time.local_date(datetime.now(UTC), tz)
     assert f"{today:%A %d.%m.%Y}" in page.inner_text("h1.day-title")  # the clinic's locale
     assert page.locator(".col-head").count() == 4  # the demo's four therapists
@@ -215,7 +212,7 @@ def test_a_receptionist_books_moves_and_cancels_a_session_in_a_real_browser(serv
 def test_the_day_view_is_keyboard_driven(served, browser):
     base, _database = served
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    _log_in(page, base)
+    sign_in(page, base, demo.DEMO_LOGIN)
     title = page.inner_text("h1.day-title")
     with page.expect_navigation():
         page.keyboard.press("ArrowRight")

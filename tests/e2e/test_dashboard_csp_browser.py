@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_dashboard_browser import _log_in, browser, served  # noqa: F401 (fixtures)
+from shared import demo
+from tests.e2e.dashboard_server import sign_in
+from tests.e2e.test_dashboard_browser import browser, served  # noqa: F401 (fixtures)
 
 pytest.importorskip("playwright.sync_api")
 
@@ -44,7 +46,7 @@ def test_every_screen_runs_under_the_policy_without_a_single_refusal(served, bro
 
     page.on("dialog", dismiss)
 
-    _log_in(page, base)
+    sign_in(page, base, demo.DEMO_LOGIN)
     for path in PAGES:
         page.goto(base + path)
         page.wait_for_load_state("networkidle")

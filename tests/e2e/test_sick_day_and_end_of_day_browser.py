@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from shared import booking, catalog, clients, clinic_time
+from shared import booking, catalog, clients, clinic_time, demo
 from shared.models import Booking, Clinic, Therapist, TimeOff, TreatmentType
-from tests.e2e.test_dashboard_browser import _log_in, _shot, browser, served  # noqa: F401
+from tests.e2e.dashboard_server import sign_in
+from tests.e2e.test_dashboard_browser import _shot, browser, served  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -50,7 +51,7 @@ def _page(chromium: Any, base: str) -> tuple[Any, Any, list[str]]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _log_in(page, base)
+    sign_in(page, base, demo.DEMO_LOGIN)
     return context, page, errors
 
 
@@ -144,11 +145,11 @@ def _clear_the_demo_day(s: Any, day: date, tz: ZoneInfo) -> None:
             Booking.start_at >= lo, Booking.start_at < hi, Booking.status == "booked"
         )
     ).all()
-    for demo in live:
-        if demo.start_at <= now:
-            booking.mark_completed(s, demo.id, actor="test", now=now)
+    for theirs in live:
+        if theirs.start_at <= now:
+            booking.mark_completed(s, theirs.id, actor="test", now=now)
         else:
-            booking.cancel(s, demo.id, actor="test", reason="not part of the test", now=now)
+            booking.cancel(s, theirs.id, actor="test", reason="not part of the test", now=now)
 
 
 def test_the_end_of_the_day_is_marked_in_three_actions_and_undone_in_one(
